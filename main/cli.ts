@@ -89,7 +89,7 @@ async function runDesktop(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function runWeb(argv: string[], io: CliIo): Promise<number> {
-  let options: Omit<WebConsoleOptions, 'service' | 'staticDir'>;
+  let options: ReturnType<typeof parseWebArgs>;
   try {
     options = parseWebArgs(argv);
   } catch (error) {
