@@ -50,7 +50,8 @@ function sourceFiles(): SourceFile[] {
     for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
       const path = `${dir}/${entry.name}`;
       if (entry.isDirectory()) walk(path);
-      else if (/\.(ts|tsx|mts|cts)$/.test(entry.name)) files.push({ path, text: readFileSync(join(ROOT, path), 'utf8') });
+      // This file's own examples of violations are strings, not imports.
+      else if (/\.(ts|tsx|mts|cts)$/.test(entry.name) && path !== 'main/layering.test.ts') files.push({ path, text: readFileSync(join(ROOT, path), 'utf8') });
     }
   };
   SOURCE_DIRS.forEach(walk);

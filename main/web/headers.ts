@@ -1,19 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import { CONTENT_SECURITY_POLICY } from '../renderer-files';
 
-// The renderer is built by Vite into plain files: nothing needs eval or third-party origins. Inline
-// styles stay allowed because React's `style` props and xterm.js write them.
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
 
 /** Headers every response of the console carries, whatever its status. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

@@ -1,25 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, isAbsolute, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { contentTypeOf, isWithin, resolveRendererFile } from '../renderer-files';
 import { WebConsoleError } from './errors';
 import { sendRefusal } from './responses';
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /** The built renderer, served read-only from one folder. */
 export class StaticFiles {
@@ -41,16 +27,15 @@ export class StaticFiles {
 
   /** Answers a GET or HEAD for `rawPath` (the request path as sent, still percent-encoded). */
   async serve(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
-    const file = resolveStaticPath(this.root, rawPath);
+    const file = resolveRendererFile(this.root, rawPath);
     if (file === null) return sendRefusal(req, res, 400, 'This path is not allowed. Open the console at /.');
     const found = await this.insideRoot(file);
     if (!found) return sendRefusal(req, res, 404, `Nothing at ${rawPath.slice(0, 200)}. Open the console at /.`);
-    const ext = extname(found.path).toLowerCase();
     res.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
+      'Content-Type': contentTypeOf(found.path),
       'Content-Length': found.size,
       // The page must never be reused from a cache after a rebuild; the assets it names are revalidated.
-      'Cache-Control': ext === '.html' ? 'no-store' : 'no-cache',
+      'Cache-Control': found.path.endsWith('.html') ? 'no-store' : 'no-cache',
     });
     if (req.method === 'HEAD') {
       res.end();
@@ -71,28 +56,4 @@ export class StaticFiles {
       return null;
     }
   }
-}
-
-/**
- * Maps a raw request path onto a file under `root`, or null when the path tries to leave it: bad
- * percent-encoding, NUL, backslashes, or `.`/`..` segments in any spelling (`%2e%2e` included).
- */
-export function resolveStaticPath(root: string, rawPath: string): string | null {
-  if (!rawPath.startsWith('/')) return null;
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return null;
-  const segments = decoded.split('/').slice(1);
-  if (segments.some((segment) => segment === '.' || segment === '..')) return null;
-  const file = join(root, ...(decoded === '/' ? ['index.html'] : segments));
-  return isWithin(root, file) ? file : null;
-}
-
-function isWithin(root: string, file: string): boolean {
-  const rel = relative(root, file);
-  return rel !== '' && !isAbsolute(rel) && rel.split(sep)[0] !== '..';
 }

@@ -1,0 +1,32 @@
+import type { MouseEvent } from 'react';
+import { ServersPage } from '../features/servers/ServersPage';
+import { useAppStore } from '../store/store-context';
+import { AboutLine } from './AboutLine';
+import { ComingSoon } from './ComingSoon';
+import { ConnectionBanner } from './ConnectionBanner';
+import { Sidebar } from './Sidebar';
+
+export function App() {
+  const page = useAppStore((state) => state.page);
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main" onClick={skipToMain}>
+        Skip to content
+      </a>
+      <Sidebar />
+      <div className="workspace">
+        <ConnectionBanner />
+        <main id="main" tabIndex={-1}>
+          {page === 'servers' ? <ServersPage /> : <ComingSoon key={page} page={page} />}
+        </main>
+        <AboutLine />
+      </div>
+    </div>
+  );
+}
+
+// The hash is the router's, so the skip link moves focus itself instead of jumping to `#main`.
+function skipToMain(event: MouseEvent<HTMLAnchorElement>) {
+  event.preventDefault();
+  document.getElementById('main')?.focus();
+}

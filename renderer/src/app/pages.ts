@@ -1,0 +1,33 @@
+import type { PageId } from '../store/navigation-slice';
+
+export interface PageInfo {
+  label: string;
+  /** For pages not built yet: what will live there. */
+  comingSoon?: string;
+}
+
+export const PAGES: Record<PageId, PageInfo> = {
+  servers: { label: 'Servers' },
+  terminals: {
+    label: 'Terminals',
+    comingSoon:
+      'SSH shells to your servers in tabs: they survive a dropped connection, keep their scrollback and never flood the window.',
+  },
+  links: {
+    label: 'Links',
+    comingSoon:
+      'Every way Lifeline can reach each server (socket bridge, tmux, trigger file, exec, terminal), with its health, its latency and the one carrying commands right now.',
+  },
+  agents: {
+    label: 'Agents',
+    comingSoon: 'The Lifeline agents running on your servers: their version, health, job queue and deploys.',
+  },
+  incidents: {
+    label: 'Incidents',
+    comingSoon: 'Outages and failovers, each with a timeline of what happened and what was done about it.',
+  },
+  dashboard: {
+    label: 'Dashboard',
+    comingSoon: 'Charts of link health and latency across all your servers, and what needs attention first.',
+  },
+};

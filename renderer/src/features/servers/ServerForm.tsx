@@ -1,0 +1,111 @@
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import type { Server } from '../../../../preload/api';
+import { TextField } from '../../components/TextField';
+import { useAppStore } from '../../store/store-context';
+import { EMPTY_FORM, firstInvalidField, formMessage, formValuesOf, toServerInput, type FieldName, type FormValues } from './form-values';
+
+interface ServerFormProps {
+  /** The server to edit, or null to add one. */
+  server: Server | null;
+  /** Called with the saved server, or with null when the user cancelled. */
+  onDone(saved: Server | null): void;
+}
+
+type FieldErrors = Partial<Record<FieldName, string>>;
+
+/** Sends what was typed to the main side, which owns the rules, and shows its answer next to each field. */
+export function ServerForm({ server, onDone }: ServerFormProps) {
+  const saveServer = useAppStore((state) => state.saveServer);
+  const [values, setValues] = useState<FormValues>(() => (server ? formValuesOf(server) : EMPTY_FORM));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const inputs = useRef<Partial<Record<FieldName, HTMLInputElement | null>>>({});
+  const focusAfterRender = useRef<FieldName | null>('name');
+  const mounted = useRef(true);
+  const headingId = useId();
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  // Runs after every render: focus moves once the fields show their new state (aria-invalid included).
+  useEffect(() => {
+    const field = focusAfterRender.current;
+    focusAfterRender.current = null;
+    if (field) inputs.current[field]?.focus();
+  });
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (saving) return;
+    setSaving(true);
+    const result = await saveServer(server?.id ?? null, toServerInput(values));
+    // Cancelled while saving: the list shows the outcome; the form has nobody left to tell.
+    if (!mounted.current) return;
+    setSaving(false);
+    if (result.ok) {
+      onDone(result.value);
+      return;
+    }
+    setErrors(result.fields ?? {});
+    setMessage(formMessage(result));
+    focusAfterRender.current = firstInvalidField(result.fields) ?? null;
+  };
+
+  const cancelOnEscape = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    onDone(null);
+  };
+
+  const field = (name: FieldName) => ({
+    id: `server-${name}`,
+    value: values[name],
+    error: errors[name],
+    inputRef: (element: HTMLInputElement | null) => {
+      inputs.current[name] = element;
+    },
+    onChange: (value: string) => {
+      setValues((current) => ({ ...current, [name]: value }));
+      // The message belongs to what was sent; once the field changes it would mislead.
+      setErrors((current) => (current[name] ? { ...current, [name]: undefined } : current));
+    },
+  });
+
+  return (
+    <form
+      className="panel server-form"
+      aria-labelledby={headingId}
+      aria-busy={saving || undefined}
+      noValidate
+      onSubmit={(event) => void submit(event)}
+      onKeyDown={cancelOnEscape}
+      data-testid="server-form"
+    >
+      <h2 id={headingId}>{server ? `Edit ${server.name}` : 'Add a server'}</h2>
+      <div className="form-grid">
+        <TextField {...field('name')} label="Name" required hint="How you will recognise it, e.g. web-1" />
+        <TextField {...field('host')} label="Host" required hint="Host name or IP address" />
+        <TextField {...field('port')} label="Port" inputMode="numeric" hint="SSH port, 22 unless changed" />
+        <TextField {...field('user')} label="User" required hint="The account to log in as" />
+        <TextField {...field('group')} label="Group" hint="Optional, e.g. production" />
+        <TextField {...field('tags')} label="Tags" hint="Separated by commas, e.g. web, eu" />
+      </div>
+      <div className="form-actions">
+        <p className="form-message" role="alert" data-testid="form-message">
+          {message}
+        </p>
+        <button type="button" className="button" onClick={() => onDone(null)}>
+          Cancel
+        </button>
+        <button type="submit" className="button primary" aria-disabled={saving || undefined}>
+          {server ? 'Save changes' : 'Add server'}
+        </button>
+      </div>
+    </form>
+  );
+}

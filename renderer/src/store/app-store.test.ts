@@ -1,0 +1,224 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest';
+import type { AppInfo, LifelineApi, Result, Server, ServerInput, Unsubscribe } from '../../../preload/api';
+import type { ConnectionSource, ConnectionState } from '../bridge';
+import { createAppStore, startAppStore } from './app-store';
+import { pageFromHash } from './navigation-slice';
+
+// The store is tested against an in-memory stand-in for the main side: the real one lives in main/,
+// which the renderer may not import; e2e/ drives the store against the real web console.
+class MemoryApi implements LifelineApi {
+  servers: Server[] = [];
+  listFailures: string[] = [];
+  readonly listeners = new Set<(servers: Server[]) => void>();
+  private nextId = 1;
+  /** Answers held back by a test, to release out of order. */
+  held: Array<() => void> | undefined;
+
+  async getAppInfo(): Promise<Result<AppInfo>> {
+    return { ok: true, value: { version: '9.9.9', mode: 'web', dataDir: '/tmp/lifeline-test' } };
+  }
+
+  async listServers(): Promise<Result<Server[]>> {
+    const failure = this.listFailures.shift();
+    const result: Result<Server[]> = failure
+      ? { ok: false, code: 'INTERNAL', message: failure }
+      : { ok: true, value: [...this.servers] };
+    if (this.held) {
+      const held = this.held;
+      return new Promise((resolve) => held.push(() => resolve(result)));
+    }
+    return result;
+  }
+
+  async createServer(input: ServerInput): Promise<Result<Server>> {
+    if (this.servers.some((server) => server.name === input.name)) {
+      return { ok: false, code: 'DUPLICATE_NAME', message: 'Taken.', fields: { name: 'This name is already used' } };
+    }
+    const server: Server = {
+      id: `s${this.nextId++}`,
+      name: input.name,
+      host: input.host,
+      port: input.port ?? 22,
+      user: input.user,
+      tags: input.tags ?? [],
+      group: input.group ?? null,
+      createdAt: '2025-01-01T00:00:00.000Z',
+      updatedAt: '2025-01-01T00:00:00.000Z',
+    };
+    this.servers = [...this.servers, server].sort((a, b) => a.name.localeCompare(b.name));
+    return { ok: true, value: server };
+  }
+
+  async updateServer(id: string, input: ServerInput): Promise<Result<Server>> {
+    const existing = this.servers.find((server) => server.id === id);
+    if (!existing) return { ok: false, code: 'NOT_FOUND', message: 'Gone.' };
+    const server = { ...existing, ...input, port: input.port ?? 22, tags: input.tags ?? [], group: input.group ?? null };
+    this.servers = this.servers.map((s) => (s.id === id ? server : s));
+    return { ok: true, value: server };
+  }
+
+  async deleteServer(id: string): Promise<Result<{ id: string }>> {
+    this.servers = this.servers.filter((server) => server.id !== id);
+    return { ok: true, value: { id } };
+  }
+
+  onServersChanged(listener: (servers: Server[]) => void): Unsubscribe {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  announce(): void {
+    for (const listener of this.listeners) listener([...this.servers]);
+  }
+}
+
+class ManualConnection implements ConnectionSource {
+  readonly listeners = new Set<(state: ConnectionState) => void>();
+  constructor(private state: ConnectionState) {}
+  current(): ConnectionState {
+    return this.state;
+  }
+  onChange(listener: (state: ConnectionState) => void): Unsubscribe {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  set(state: ConnectionState): void {
+    this.state = state;
+    this.listeners.forEach((listener) => listener(state));
+  }
+}
+
+const input = (name: string): ServerInput => ({ name, host: `${name}.example.com`, user: 'deploy' });
+
+async function settled(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function setup(connection: ConnectionState = 'open') {
+  const api = new MemoryApi();
+  const bridge = { api, connection: new ManualConnection(connection) };
+  const store = createAppStore(bridge);
+  return { api, bridge, store };
+}
+
+describe('app store', () => {
+  it('loads the servers and the app info when started', async () => {
+    const { api, bridge, store } = setup();
+    await api.createServer(input('web-1'));
+    expect(store.getState().serversStatus).toBe('loading');
+
+    const stop = startAppStore(store, bridge);
+    await settled();
+
+    expect(store.getState()).toMatchObject({
+      serversStatus: 'ready',
+      serversError: null,
+      appInfo: { version: '9.9.9', dataDir: '/tmp/lifeline-test' },
+    });
+    expect(store.getState().servers.map((s) => s.name)).toEqual(['web-1']);
+    stop();
+  });
+
+  it('keeps the load error to show, and a retry clears it', async () => {
+    const { api, bridge, store } = setup();
+    api.listFailures = ['The database is busy. Try again.'];
+    const stop = startAppStore(store, bridge);
+    await settled();
+    expect(store.getState()).toMatchObject({ serversStatus: 'error', serversError: 'The database is busy. Try again.' });
+
+    await store.getState().loadServers();
+
+    expect(store.getState()).toMatchObject({ serversStatus: 'ready', serversError: null, servers: [] });
+    stop();
+  });
+
+  it('replaces the list on every serversChanged event and stops listening when stopped', async () => {
+    const { api, bridge, store } = setup();
+    const stop = startAppStore(store, bridge);
+    await settled();
+
+    await api.createServer(input('db-1'));
+    api.announce();
+    expect(store.getState().servers.map((s) => s.name)).toEqual(['db-1']);
+
+    stop();
+    expect(api.listeners.size).toBe(0);
+    expect(bridge.connection.listeners.size).toBe(0);
+    await api.createServer(input('db-2'));
+    api.announce();
+    expect(store.getState().servers.map((s) => s.name)).toEqual(['db-1']);
+  });
+
+  it('shows a saved server at once, in name order, and leaves the list alone on an error', async () => {
+    const { bridge, store } = setup();
+    const stop = startAppStore(store, bridge);
+    await settled();
+
+    expect(await store.getState().saveServer(null, input('web-2'))).toMatchObject({ ok: true });
+    expect(await store.getState().saveServer(null, input('Web-1'))).toMatchObject({ ok: true });
+    expect(store.getState().servers.map((s) => s.name)).toEqual(['Web-1', 'web-2']);
+
+    const duplicate = await store.getState().saveServer(null, input('web-2'));
+    expect(duplicate).toMatchObject({ ok: false, code: 'DUPLICATE_NAME', fields: { name: 'This name is already used' } });
+    expect(store.getState().servers.map((s) => s.name)).toEqual(['Web-1', 'web-2']);
+
+    const [first] = store.getState().servers;
+    expect(await store.getState().saveServer(first.id, { ...input('app-1'), port: 2222 })).toMatchObject({ ok: true });
+    expect(store.getState().servers.map((s) => [s.name, s.port])).toEqual([
+      ['app-1', 2222],
+      ['web-2', 22],
+    ]);
+
+    expect(await store.getState().deleteServer(first.id)).toEqual({ ok: true, value: { id: first.id } });
+    expect(store.getState().servers.map((s) => s.name)).toEqual(['web-2']);
+    stop();
+  });
+
+  it('follows the connection and reloads after a reconnect, since events sent meanwhile are lost', async () => {
+    const { api, bridge, store } = setup('connecting');
+    const stop = startAppStore(store, bridge);
+    await settled();
+    expect(store.getState().connection).toBe('connecting');
+
+    bridge.connection.set('open');
+    bridge.connection.set('reconnecting');
+    expect(store.getState().connection).toBe('reconnecting');
+    await api.createServer(input('missed-1'));
+    bridge.connection.set('stopped');
+    bridge.connection.set('open');
+    await settled();
+
+    expect(store.getState().connection).toBe('open');
+    expect(store.getState().servers.map((s) => s.name)).toEqual(['missed-1']);
+    stop();
+  });
+
+  it('ignores a load answer that is older than the list it would replace', async () => {
+    const { api, bridge, store } = setup();
+    api.held = [];
+    const stop = startAppStore(store, bridge);
+    await settled();
+    await api.createServer(input('new-1'));
+    api.announce();
+
+    api.held.forEach((release) => release());
+    await settled();
+
+    expect(store.getState().servers.map((s) => s.name)).toEqual(['new-1']);
+    stop();
+  });
+});
+
+describe('pageFromHash', () => {
+  it('reads the page from the hash and falls back to servers', () => {
+    expect(['#/links', '#agents', '', '#/', '#/nope', '#/dashboard'].map(pageFromHash)).toEqual([
+      'links',
+      'agents',
+      'servers',
+      'servers',
+      'servers',
+      'dashboard',
+    ]);
+  });
+});
