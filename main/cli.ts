@@ -172,7 +172,7 @@ function parseWebArgs(argv: string[]): Omit<WebConsoleOptions, 'service' | 'stat
   };
 }
 
-export function parsePort(text: string): number {
+function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--port must be a whole number from 0 to 65535, not "${text}".`);
   return port;

@@ -1,10 +1,6 @@
-import { BlockList, isIP } from 'node:net';
+import { isLoopbackHost, normalizeHostname } from '../../agent/hosts';
 
 export type Scheme = 'http' | 'https';
-
-const loopback = new BlockList();
-loopback.addSubnet('127.0.0.0', 8, 'ipv4');
-loopback.addAddress('::1', 'ipv6');
 
 // Names a browser on this machine may use for a loopback console; all of them reach it only locally.
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '::1'];
@@ -13,32 +9,6 @@ const WILDCARDS = new Set(['0.0.0.0', '::']);
 // What a Host header may hold: a name, an IPv4 address or a bracketed IPv6 address, and an optional port.
 // Anything else (userinfo, paths, spaces) is refused before the URL parser can reinterpret it.
 const HOST_HEADER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
-
-/** Lower-cased, IPv6 compressed and without brackets, IPv4-mapped IPv6 reduced to IPv4. */
-export function normalizeHostname(name: string): string {
-  const bare = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
-  const lower = bare.toLowerCase();
-  if (isIP(lower) === 6) {
-    const compressed = new URL(`http://[${lower}]`).hostname.slice(1, -1);
-    // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d, which URL compresses to hex; the
-    // browser names the same address in dotted IPv4.
-    const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(compressed);
-    if (hexMapped?.[1] && hexMapped[2]) {
-      const high = parseInt(hexMapped[1], 16);
-      const low = parseInt(hexMapped[2], 16);
-      return [high >> 8, high & 255, low >> 8, low & 255].join('.');
-    }
-    return compressed;
-  }
-  return lower;
-}
-
-export function isLoopbackHost(host: string): boolean {
-  const name = normalizeHostname(host);
-  if (name === 'localhost') return true;
-  const family = isIP(name);
-  return family !== 0 && loopback.check(name, family === 4 ? 'ipv4' : 'ipv6');
-}
 
 export function isWildcardHost(host: string): boolean {
   return WILDCARDS.has(normalizeHostname(host));
