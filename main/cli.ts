@@ -18,7 +18,7 @@ const USAGE = `Usage: lifeline [command] [options]
 Commands:
   desktop (default)   Open the desktop control center; without an Electron runtime, the web console.
   web                 Serve the control center to a browser on this machine (one-time token link).
-  agent               Run the headless agent (webhooks, deploy queue, /health, /metrics).
+  agent               Run the headless agent on a server (HTTP /health and /health/ready).
 
 Options for web:
   --host H            Address to bind (default 127.0.0.1).

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Result, Server } from '../../preload/api';
 import { ok } from './errors';
 import { dispatch, type RequestHandlers } from './requests';
@@ -62,8 +62,15 @@ describe('dispatch', () => {
     handlers.listServers = async () => {
       throw new Error('disk on fire');
     };
-    const result = await dispatch(handlers, 'listServers', []);
-    expect(result).toMatchObject({ ok: false, code: 'INTERNAL' });
-    if (!result.ok) expect(result.message).toContain('disk on fire');
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const result = await dispatch(handlers, 'listServers', []);
+      expect(result).toMatchObject({ ok: false, code: 'INTERNAL' });
+      if (!result.ok) expect(result.message).toContain('disk on fire');
+      // The stack goes to the log, where the message tells the user to look.
+      expect(logged).toHaveBeenCalledWith('lifeline: listServers failed:', expect.any(Error));
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
