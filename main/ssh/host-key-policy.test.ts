@@ -8,6 +8,7 @@ import { TrustedHostKeysRepository } from '../store/trusted-host-keys';
 import {
   HostKeyError,
   checkHostKey,
+  rememberHostKey,
   verifyHostKey,
   type HostKeyAnswer,
   type HostKeyQuestion,
@@ -251,16 +252,20 @@ describe('verifyHostKey', () => {
     expect(storedFingerprints()).toEqual([]);
   });
 
-  it('accepts and remembers an unknown key under "accept-new", so that "yes" then accepts it', async () => {
+  it('accepts an unknown key under "accept-new" to remember after login, so that "yes" then accepts it', async () => {
     const known = await sources();
-    await expect(verifyHostKey(presented(current), known, { mode: 'accept-new' })).resolves.toEqual({ how: 'remembered', fingerprint: current.fingerprint });
+    await expect(verifyHostKey(presented(current), known, { mode: 'accept-new' })).resolves.toEqual({ how: 'remember', fingerprint: current.fingerprint });
+    // Not before the login proved the server holds the key.
+    expect(storedFingerprints()).toEqual([]);
+    rememberHostKey(presented(current), trust);
     expect(storedFingerprints()).toEqual([current.fingerprint]);
     await expect(verifyHostKey(presented(current), known, { mode: 'yes' })).resolves.toEqual({ how: 'trusted', fingerprint: current.fingerprint });
   });
 
   it('accepts a new key type under "accept-new" when another type is known, as OpenSSH does', async () => {
     trustInStore(rsa);
-    await expect(verifyHostKey(presented(current), await sources(), { mode: 'accept-new' })).resolves.toMatchObject({ how: 'remembered' });
+    await expect(verifyHostKey(presented(current), await sources(), { mode: 'accept-new' })).resolves.toMatchObject({ how: 'remember' });
+    rememberHostKey(presented(current), trust);
     expect(trust.find('web.example.com', 22).map((key) => key.keyType)).toEqual(['ssh-ed25519', 'ssh-rsa']);
   });
 
@@ -288,9 +293,11 @@ describe('verifyHostKey', () => {
     expect(trust.find('web.example.com', 2200).map((key) => key.keyType)).toEqual(['ssh-rsa']);
   });
 
-  it('"remember" accepts and stores the key in the trust store', async () => {
+  it('"remember" accepts the key to be stored, and rememberHostKey stores it in the trust store', async () => {
     const { ask } = asker('remember');
-    await expect(verifyHostKey(presented(current), await sources(), { mode: 'ask', ask })).resolves.toEqual({ how: 'remembered', fingerprint: current.fingerprint });
+    await expect(verifyHostKey(presented(current), await sources(), { mode: 'ask', ask })).resolves.toEqual({ how: 'remember', fingerprint: current.fingerprint });
+    expect(storedFingerprints()).toEqual([]);
+    rememberHostKey(presented(current), trust);
     expect(trust.find('web.example.com', 22)).toMatchObject([{ keyType: 'ssh-ed25519', publicKey: current.blob.toString('base64'), fingerprint: current.fingerprint }]);
   });
 
@@ -313,14 +320,20 @@ describe('verifyHostKey', () => {
     expect(storedFingerprints()).toEqual([]);
   });
 
-  it('refuses as changed when another key of the type was trusted while the user was deciding', async () => {
+  it('refuses to remember when another key of the type was trusted while the user was deciding', async () => {
     const known = await sources();
     const ask = async (): Promise<HostKeyAnswer> => {
       // Another window accepted the old key in the meantime.
       trustInStore(old);
       return 'remember';
     };
-    const error = await refusal(verifyHostKey(presented(current), known, { mode: 'ask', ask }));
+    await expect(verifyHostKey(presented(current), known, { mode: 'ask', ask })).resolves.toMatchObject({ how: 'remember' });
+    let error: unknown;
+    try {
+      rememberHostKey(presented(current), trust);
+    } catch (thrown) {
+      error = thrown;
+    }
     expect(error).toMatchObject({
       code: 'CHANGED',
       fingerprint: current.fingerprint,

@@ -27,7 +27,7 @@ export interface KnownHostKey {
 
 export interface HostKeySources {
   readonly knownHosts: Pick<KnownHosts, 'lookup'>;
-  readonly trustStore: Pick<TrustedHostKeysRepository, 'find' | 'remember'>;
+  readonly trustStore: Pick<TrustedHostKeysRepository, 'find'>;
 }
 
 /**
@@ -58,9 +58,13 @@ export interface HostKeyDecisionOptions {
   readonly ask?: (question: HostKeyQuestion) => Promise<HostKeyAnswer>;
 }
 
-/** `unverified`: unknown, accepted because checking is off (`no`), and not stored. */
+/**
+ * `remember`: accepted, to be stored with `rememberHostKey` once the login has succeeded (ssh2 asks
+ * before the server has proved it holds the key, so storing earlier would let an impostor's key in).
+ * `unverified`: unknown, accepted because checking is off (`no`), and not stored.
+ */
 export interface HostKeyAcceptance {
-  readonly how: 'trusted' | 'accepted-once' | 'remembered' | 'unverified';
+  readonly how: 'trusted' | 'accepted-once' | 'remember' | 'unverified';
   readonly fingerprint: string;
 }
 
@@ -137,8 +141,8 @@ export function checkHostKey(presented: PresentedHostKey, sources: HostKeySource
 /**
  * The decision at connect time, before authentication. Resolves when the key may be used; rejects with
  * a HostKeyError otherwise. A changed or revoked key is refused whatever the mode; an unknown key is
- * handled by the mode: `yes` refuses, `accept-new` trusts and remembers, `ask` asks (accept once,
- * accept and remember, cancel), `no` accepts without storing.
+ * handled by the mode: `yes` refuses, `accept-new` accepts to remember, `ask` asks (accept once,
+ * accept and remember, cancel), `no` accepts without storing. Nothing is stored here: see HostKeyAcceptance.
  */
 export async function verifyHostKey(
   presented: PresentedHostKey,
@@ -164,32 +168,34 @@ export async function verifyHostKey(
     case 'yes':
       throw unknownRefusedError(presented, 'StrictHostKeyChecking is "yes" for this server');
     case 'accept-new':
-      return remember(presented, sources);
+      return { how: 'remember', fingerprint };
     case 'ask': {
       if (!options.ask) throw unknownRefusedError(presented, 'there is no one to ask whether to trust it');
       const { host, port, keyType } = presented;
       const answer = await options.ask({ host: normalizeHost(host), port, keyType, fingerprint, otherKeys: check.otherKeys });
       if (answer === 'once') return { how: 'accepted-once', fingerprint };
-      if (answer === 'remember') return remember(presented, sources);
+      if (answer === 'remember') return { how: 'remember', fingerprint };
       // Anything but an explicit acceptance refuses.
       throw cancelledError(presented);
     }
   }
 }
 
-function remember(presented: PresentedHostKey, sources: HostKeySources): HostKeyAcceptance {
+/**
+ * Stores a key accepted with `how: 'remember'`, after the login it was presented in succeeded. Throws a
+ * CHANGED HostKeyError when another window or process trusted a different key of this type meanwhile.
+ */
+export function rememberHostKey(presented: PresentedHostKey, trustStore: Pick<TrustedHostKeysRepository, 'find' | 'remember'>): void {
   const { host, port, keyType, key } = presented;
   const fingerprint = fingerprintOf(key);
-  const outcome = sources.trustStore.remember(host, port, keyType, key.toString('base64'), fingerprint);
+  const outcome = trustStore.remember(host, port, keyType, key.toString('base64'), fingerprint);
   if (outcome === 'conflict') {
-    // Another window or process trusted a different key of this type since the check: that is a change.
-    const previous = sources.trustStore
+    const previous = trustStore
       .find(host, port)
       .filter((trusted) => trusted.keyType === keyType)
       .map((trusted): KnownHostKey => ({ keyType, fingerprint: trusted.fingerprint, source: { kind: 'trust-store', addedAt: trusted.addedAt } }));
     throw changedError(presented, previous);
   }
-  return { how: 'remembered', fingerprint };
 }
 
 function lineSource(line: KnownHostEntry): HostKeySource {

@@ -1,0 +1,135 @@
+import type { ClientChannel, PseudoTtyOptions, SFTPWrapper } from 'ssh2';
+import type { Unsubscribe } from '../../preload/api';
+import { Emitter } from '../api/emitter';
+import { execChannel, shellChannel, type ChannelOwner, type ExecChannel, type ShellChannel } from './channels';
+import { endpointOf, SshError } from './errors';
+import type { LoggedIn } from './login';
+import { shellCommand } from './shell-quote';
+import type { SshHop, SshTarget } from './target';
+
+/** Why a connection ended: `closed` by close(), or `lost` (code DISCONNECTED) for any other reason. */
+export type SshCloseReason = { readonly kind: 'closed' } | { readonly kind: 'lost'; readonly error: SshError };
+
+export interface PtyOptions {
+  readonly cols: number;
+  readonly rows: number;
+  readonly term: string;
+}
+
+export interface ExecOptions {
+  /** Added to the command's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Runs the command on a PTY (stdout and stderr then arrive merged on stdout). */
+  readonly pty?: PtyOptions;
+}
+
+/**
+ * A logged-in SSH connection, and the jump hosts it runs through, which it owns: closing it, or losing
+ * it, closes them too.
+ */
+export class SshConnection {
+  private readonly closeEmitter = new Emitter<SshCloseReason>();
+  private reason: SshCloseReason | undefined;
+  private readonly finished: Promise<void>;
+  /** `user@host:port` of the destination, for messages. */
+  readonly endpoint: string;
+  private readonly channelOwner: ChannelOwner;
+
+  constructor(
+    private readonly session: LoggedIn,
+    private readonly hops: readonly { readonly session: LoggedIn; readonly target: SshHop }[],
+    target: SshTarget,
+  ) {
+    this.endpoint = endpointOf(target);
+    this.channelOwner = { lostReason: () => this.lostReason(), ended: session.ended };
+    this.finished = session.ended.then(async (ended) => {
+      // The hop whose loss took this connection down, if any, read before closing the others on purpose.
+      const lostHop = this.hops.findIndex((hop) => hop.session.endReason);
+      for (const hop of [...this.hops].reverse()) hop.session.end();
+      await Promise.all(this.hops.map((hop) => hop.session.ended));
+      this.reason = ended === null ? { kind: 'closed' } : { kind: 'lost', error: lostHop === -1 ? ended : this.hopLost(lostHop) };
+      this.closeEmitter.fire(this.reason);
+      this.closeEmitter.dispose();
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.reason !== undefined || this.session.endReason !== undefined;
+  }
+
+  /** Runs `argv` exactly: each argument is quoted for the remote POSIX shell. */
+  exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecChannel> {
+    let command: string;
+    try {
+      command = shellCommand(argv, options.env);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.open<ClientChannel>('a command channel', (done) => {
+      if (options.pty) this.session.client.exec(command, { pty: ptyOf(options.pty) }, done);
+      else this.session.client.exec(command, done);
+    }).then((channel) => execChannel(channel, this.channelOwner));
+  }
+
+  /** An interactive login shell on a PTY. */
+  shell(pty: PtyOptions): Promise<ShellChannel> {
+    return this.open<ClientChannel>('a terminal', (done) => this.session.client.shell(ptyOf(pty), done)).then((channel) => shellChannel(channel, this.channelOwner));
+  }
+
+  sftp(): Promise<SFTPWrapper> {
+    return this.open<SFTPWrapper>('an SFTP session', (done) => this.session.client.sftp(done));
+  }
+
+  /** Closes the connection and its jump hosts; resolves once all are closed and onClose listeners ran. */
+  async close(): Promise<void> {
+    if (this.session.endReason === undefined) this.session.end();
+    await this.finished;
+  }
+
+  /** Called once, with why, after the connection and its hops have closed. */
+  onClose(listener: (reason: SshCloseReason) => void): Unsubscribe {
+    const reason = this.reason;
+    if (reason) {
+      queueMicrotask(() => listener(reason));
+      return () => undefined;
+    }
+    return this.closeEmitter.event(listener);
+  }
+
+  private readonly lostReason = (): SshError | undefined => {
+    if (this.reason) return this.reason.kind === 'lost' ? this.reason.error : undefined;
+    const lostHop = this.hops.findIndex((hop) => hop.session.endReason);
+    if (lostHop !== -1) return this.hopLost(lostHop);
+    return this.session.endReason ?? undefined;
+  };
+
+  private hopLost(index: number): SshError {
+    const hop = this.hops[index];
+    const cause = hop.session.endReason as SshError;
+    return new SshError('DISCONNECTED', `The connection to ${this.endpoint} was lost with jump host ${index + 1} (${endpointOf(hop.target)}): ${cause.message}`, { cause });
+  }
+
+  private open<T>(what: string, request: (done: (error: Error | undefined, value: T) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const closed = (): SshError => this.lostReason() ?? new SshError('DISCONNECTED', `The connection to ${this.endpoint} is closed. Connect again to open ${what}.`);
+      if (this.isClosed) {
+        reject(closed());
+        return;
+      }
+      try {
+        request((error, value) => {
+          if (!error) resolve(value);
+          else if (this.isClosed) reject(closed());
+          else reject(new SshError('PROTOCOL', `${this.endpoint} did not open ${what}: ${error.message.replace(/^\(SSH\) /, '')}. The server may limit sessions per connection (MaxSessions); close some terminals or reconnect.`, { cause: error }));
+        });
+      } catch (error) {
+        // ssh2 throws when the socket has already gone.
+        reject(this.isClosed ? closed() : error);
+      }
+    });
+  }
+}
+
+function ptyOf(pty: PtyOptions): PseudoTtyOptions {
+  return { cols: pty.cols, rows: pty.rows, term: pty.term };
+}

@@ -1,0 +1,33 @@
+// Test support: a throwaway local account with a password, for password authentication against the
+// test sshd. With UsePAM off, sshd checks the password in /etc/shadow itself, so the account must be
+// real; creating one keeps root's own password untouched.
+import { randomBytes } from 'node:crypto';
+import { run } from './run';
+
+export interface TestUser {
+  readonly name: string;
+  readonly password: string;
+  readonly home: string;
+  /** Deletes the account and its home directory. */
+  remove(): Promise<void>;
+}
+
+export async function createTestUser(): Promise<TestUser> {
+  const name = `lltest${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(18).toString('base64url');
+  const home = `/home/${name}`;
+  await run('useradd', ['--create-home', '--home-dir', home, '--shell', '/bin/sh', name]);
+  let removed = false;
+  const remove = async (): Promise<void> => {
+    if (removed) return;
+    removed = true;
+    await run('userdel', ['--remove', name]);
+  };
+  try {
+    await run('chpasswd', [], { input: `${name}:${password}\n` });
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { name, password, home, remove };
+}
