@@ -1,12 +1,40 @@
 import type { Locator, Page } from '@playwright/test';
+import { WebSocket } from 'ws';
+import type { Result, Server, WireReply } from '../preload/api';
 import { expect, test } from './fixtures';
 
-type FieldLabel = 'Name' | 'Host' | 'Port' | 'User' | 'Group' | 'Tags';
+type FieldLabel = 'Name' | 'Host' | 'Port' | 'User' | 'Group' | 'Tags' | 'tmux session';
 
 const field = (scope: Page | Locator, label: FieldLabel) => scope.getByRole('textbox', { name: label, exact: true });
 
 async function fill(form: Locator, values: Partial<Record<FieldLabel, string>>): Promise<void> {
   for (const [label, value] of Object.entries(values)) await field(form, label as FieldLabel).fill(value);
+}
+
+type SelectLabel = 'Authentication' | 'Jump server' | 'Host key checking';
+const select = (scope: Page | Locator, label: SelectLabel) => scope.getByRole('combobox', { name: label, exact: true });
+
+/**
+ * One call through the console's WebSocket API with the page's session, as a second client would make
+ * it: for what the form does not show.
+ */
+async function callApi<T>(page: Page, origin: string, method: string, ...args: unknown[]): Promise<T> {
+  const cookie = (await page.context().cookies(origin)).map(({ name, value }) => `${name}=${value}`).join('; ');
+  const socket = new WebSocket(`${origin.replace(/^http/, 'ws')}/api`, { headers: { origin, cookie } });
+  try {
+    const result = await new Promise<Result<T>>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'call', id: 1, method, args })));
+      socket.on('message', (data) => {
+        const reply = JSON.parse(String(data)) as WireReply;
+        if (reply.type === 'result' && reply.id === 1) resolve(reply.result as Result<T>);
+      });
+    });
+    if (!result.ok) throw new Error(`${method} failed: ${result.message}`);
+    return result.value;
+  } finally {
+    socket.close();
+  }
 }
 
 // An empty cell shows a dash, with "none" for screen readers.
@@ -243,4 +271,95 @@ test('says so when the console stops, and the new link works', async ({ page, co
   await page.goto(second.url);
   await expect(page.getByTestId('servers-empty')).toBeVisible();
   await expect(banner).toBeHidden();
+});
+
+test('SSH settings: chosen in the form, kept across edits even when the form does not show them', async ({ page, consoles }) => {
+  const running = await consoles.start();
+  await page.goto(running.url);
+  await expect(page.getByTestId('servers-empty')).toBeVisible();
+  const form = page.getByTestId('server-form');
+  const findServer = async (name: string) =>
+    (await callApi<Server[]>(page, running.origin, 'listServers')).find((server) => server.name === name)!;
+
+  await test.step('add a jump host with its SSH settings', async () => {
+    await page.getByRole('button', { name: 'Add your first server' }).click();
+    const ssh = form.getByRole('group', { name: 'SSH' });
+    await expect(select(ssh, 'Authentication')).toHaveValue('agent');
+    await expect(select(ssh, 'Host key checking')).toHaveValue('ask');
+    await expect(select(ssh, 'Jump server')).toHaveValue('');
+    // A vault key is not offered here: it is chosen in the key vault.
+    await expect(select(ssh, 'Authentication').getByRole('option')).toHaveText(['SSH agent', 'Password', 'Keyboard-interactive (prompts)']);
+    await fill(form, { Name: 'bastion', Host: 'bastion.example.com', User: 'ops' });
+    await select(ssh, 'Authentication').selectOption({ label: 'Password' });
+    await select(ssh, 'Host key checking').selectOption({ label: 'Only keys already trusted' });
+    await field(ssh, 'tmux session').fill('ops');
+    await page.screenshot({ path: 'test-results/server-form-ssh.png', fullPage: true });
+    await page.keyboard.press('Enter');
+    await expect(form).toBeHidden();
+    expect(await findServer('bastion')).toMatchObject({ auth: 'password', strictHostKeyChecking: 'yes', tmuxSession: 'ops', jumpServerId: null });
+  });
+
+  await test.step('a second client sets what the form does not show', async () => {
+    await callApi(page, running.origin, 'createServer', {
+      name: 'app',
+      host: 'app.internal',
+      user: 'deploy',
+      agentForwarding: true,
+      keepaliveInterval: 45,
+      keepaliveCountMax: 9,
+      sessionLog: true,
+      strictHostKeyChecking: 'accept-new',
+    });
+    await expect(page.getByRole('rowheader')).toHaveText(['app', 'bastion']);
+  });
+
+  await test.step('edit app: choose the jump host; every other setting stays', async () => {
+    await row(page, 'app').getByRole('button', { name: 'Edit app' }).click();
+    const ssh = form.getByRole('group', { name: 'SSH' });
+    await expect(select(ssh, 'Host key checking')).toHaveValue('accept-new');
+    await expect(select(ssh, 'Jump server').getByRole('option')).toHaveText(['None: connect directly', 'bastion (ops@bastion.example.com)']);
+    await select(ssh, 'Jump server').selectOption({ label: 'bastion (ops@bastion.example.com)' });
+    await fill(form, { Host: 'app.example.com' });
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect(form).toBeHidden();
+
+    const bastion = await findServer('bastion');
+    expect(await findServer('app')).toMatchObject({
+      host: 'app.example.com',
+      jumpServerId: bastion.id,
+      agentForwarding: true,
+      keepaliveInterval: 45,
+      keepaliveCountMax: 9,
+      sessionLog: true,
+      strictHostKeyChecking: 'accept-new',
+      auth: 'agent',
+    });
+  });
+
+  await test.step('edit bastion: app is not offered (it goes through bastion), and a bad tmux name is refused inline', async () => {
+    await row(page, 'bastion').getByRole('button', { name: 'Edit bastion' }).click();
+    const ssh = form.getByRole('group', { name: 'SSH' });
+    await expect(select(ssh, 'Authentication')).toHaveValue('password');
+    await expect(select(ssh, 'Jump server').getByRole('option')).toHaveText(['None: connect directly']);
+    const tmux = field(ssh, 'tmux session');
+    await expect(tmux).toHaveValue('ops');
+    await tmux.fill('ops.main');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect(tmux).toHaveAttribute('aria-invalid', 'true');
+    await expect(tmux).toHaveAccessibleDescription(/tmux session names are 1–64 letters/);
+    await expect(tmux).toBeFocused();
+    await expect(form.getByTestId('form-message')).toHaveText('Please correct the highlighted field.');
+    await page.keyboard.press('Escape');
+    await expect(form).toBeHidden();
+    expect(await findServer('bastion')).toMatchObject({ tmuxSession: 'ops' });
+  });
+
+  await test.step('a jump host in use is not deleted, and the dialog says why', async () => {
+    await row(page, 'bastion').getByRole('button', { name: 'Delete bastion' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete bastion?' });
+    await dialog.getByRole('button', { name: 'Delete server' }).click();
+    await expect(dialog).toContainText('"bastion" is the jump server of "app"');
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('rowheader')).toHaveText(['app', 'bastion']);
+  });
 });

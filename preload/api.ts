@@ -40,7 +40,49 @@ export interface AppInfo {
   dataDir: string;
 }
 
-export interface Server {
+/** How Lifeline authenticates to a server. */
+export type AuthMethod =
+  /** The running ssh-agent (`SSH_AUTH_SOCK`). */
+  | 'agent'
+  /** A key from Lifeline's vault, named by `keyId`. */
+  | 'key'
+  | 'password'
+  | 'keyboard-interactive';
+
+/** What to do with a host key that Lifeline has not seen before, as OpenSSH's `StrictHostKeyChecking`. */
+export type HostKeyChecking =
+  /** Show the fingerprint and let the user decide. */
+  | 'ask'
+  /** Refuse unknown keys: only keys already trusted are accepted. */
+  | 'yes'
+  /** Trust an unknown key on first use and remember it; a changed key is still refused. */
+  | 'accept-new'
+  /** Accept unknown keys without asking. */
+  | 'no';
+
+/** How a server is reached over SSH. Every field has a default, so an input may omit any of them. */
+export interface SshSettings {
+  /** Defaults to 'agent'. */
+  auth: AuthMethod;
+  /** The vault key to log in with; required when `auth` is 'key', otherwise kept for later. */
+  keyId: string | null;
+  /** The server to connect through (OpenSSH's ProxyJump), or null to connect directly. */
+  jumpServerId: string | null;
+  /** Lets the server use the local ssh-agent. Defaults to false. */
+  agentForwarding: boolean;
+  /** Defaults to 'ask'. */
+  strictHostKeyChecking: HostKeyChecking;
+  /** Seconds between keepalive probes, 0–3600; 0 turns them off. Defaults to 10. */
+  keepaliveInterval: number;
+  /** Unanswered keepalives before the connection counts as dropped, 1–100. Defaults to 3. */
+  keepaliveCountMax: number;
+  /** The tmux session terminals attach to (1–64 letters, digits, "_" and "-"), or null for a plain shell. */
+  tmuxSession: string | null;
+  /** Writes each terminal's raw transcript to the data folder. Defaults to false. */
+  sessionLog: boolean;
+}
+
+export interface Server extends SshSettings {
   id: string;
   name: string;
   host: string;
@@ -55,7 +97,7 @@ export interface Server {
 }
 
 /** What the user types to create or edit a server. Omitted optional fields take their defaults. */
-export interface ServerInput {
+export interface ServerInput extends Partial<SshSettings> {
   name: string;
   host: string;
   /** Defaults to 22. */

@@ -7,3 +7,8 @@ export function ok<T>(value: T): Result<T> {
 export function fail(code: ErrorCode, message: string, fields?: Record<string, string>): ApiError {
   return fields ? { ok: false, code, message, fields } : { ok: false, code, message };
 }
+
+/** A VALIDATION failure: `fields` says what to change in each field; the message lists them all. */
+export function invalid(fields: Record<string, string>): ApiError {
+  return fail('VALIDATION', `Please correct the highlighted fields: ${Object.values(fields).join('; ')}.`, fields);
+}

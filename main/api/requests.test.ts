@@ -26,7 +26,30 @@ describe('dispatch', () => {
     const { handlers, calls } = recordingHandlers();
     const result = await dispatch(handlers, 'createServer', [{ name: ' a ', host: 'h', user: 'u' }]);
     expect(result.ok).toBe(true);
-    expect(calls).toEqual([['createServer', [{ name: 'a', host: 'h', port: 22, user: 'u', tags: [], group: null }]]]);
+    expect(calls).toEqual([
+      [
+        'createServer',
+        [
+          {
+            name: 'a',
+            host: 'h',
+            port: 22,
+            user: 'u',
+            tags: [],
+            group: null,
+            auth: 'agent',
+            keyId: null,
+            jumpServerId: null,
+            agentForwarding: false,
+            strictHostKeyChecking: 'ask',
+            keepaliveInterval: 10,
+            keepaliveCountMax: 3,
+            tmuxSession: null,
+            sessionLog: false,
+          },
+        ],
+      ],
+    ]);
   });
 
   it('turns rule violations into VALIDATION with per-field messages, without calling the handler', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { LifelineRequests, RequestName, Result } from '../../preload/api';
-import { fail } from './errors';
+import { fail, invalid } from './errors';
 import { serverInputSchema } from './server-rules';
 
 const recordId = z.string({ error: 'id must be text' }).min(1, { error: 'id is required' }).max(64);
@@ -58,6 +58,5 @@ function describeInvalid(method: RequestName, error: z.ZodError): Result<never> 
       return fail('BAD_REQUEST', `Invalid arguments for ${method}${where}: ${issue.message}.`);
     }
   }
-  const list = Object.values(fields).join('; ');
-  return fail('VALIDATION', `Please correct the highlighted fields: ${list}.`, fields);
+  return invalid(fields);
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import type { AuthMethod, HostKeyChecking } from '../../preload/api';
 
 // The rules a server record must satisfy. They are the transport-edge schema too: the same object
 // validates a message from the renderer, a CLI call and a test.
@@ -11,11 +12,36 @@ const HOSTNAME = /^(?=.{1,253}\.?$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])
 // What OpenSSH and useradd accept in practice; a leading '-' would be read as an option by ssh.
 const USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/;
 const TAG = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+// Usable verbatim as a tmux target: tmux 3.3 stores "a.b" as "a_b" and then reads "-t a.b" as session
+// "a", pane "b", so "." (and ":") are refused rather than silently never matching.
+const TMUX_SESSION = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const AUTH_METHODS = ['agent', 'key', 'password', 'keyboard-interactive'] as const satisfies readonly AuthMethod[];
+export const HOST_KEY_CHECKING = ['ask', 'yes', 'accept-new', 'no'] as const satisfies readonly HostKeyChecking[];
 
 function isHost(value: string): boolean {
   const bare = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
   return isIP(bare) !== 0 || HOSTNAME.test(value);
 }
+
+// Ids of other records; an empty string means none, as an empty select sends it.
+const reference = (field: string) =>
+  z
+    .string({ error: `${field} must be an id (text) or null` })
+    .max(64, { error: `${field} must be an id of at most 64 characters` })
+    .nullable()
+    .default(null)
+    .transform((v) => (v ? v : null));
+
+const flag = (field: string) => z.boolean({ error: `${field} must be true or false` }).default(false);
+
+const wholeNumber = (message: string, min: number, max: number, fallback: number) =>
+  z
+    .number({ error: message })
+    .int({ error: message })
+    .min(min, { error: message })
+    .max(max, { error: message })
+    .default(fallback);
 
 const trimmed = (field: string, max: number) =>
   z
@@ -60,8 +86,35 @@ export const serverInputSchema = z
       .nullable()
       .default(null)
       .transform((v) => (v ? v : null)),
+    auth: z
+      .enum(AUTH_METHODS, { error: `Authentication must be one of: ${AUTH_METHODS.join(', ')}` })
+      .default('agent'),
+    keyId: reference('Key'),
+    jumpServerId: reference('Jump server'),
+    agentForwarding: flag('Agent forwarding'),
+    strictHostKeyChecking: z
+      .enum(HOST_KEY_CHECKING, { error: `Host key checking must be one of: ${HOST_KEY_CHECKING.join(', ')}` })
+      .default('ask'),
+    keepaliveInterval: wholeNumber('Keepalive interval must be a whole number of seconds from 0 (off) to 3600', 0, 3600, 10),
+    keepaliveCountMax: wholeNumber('Keepalive count must be a whole number from 1 to 100', 1, 100, 3),
+    tmuxSession: z
+      .string({ error: 'tmux session must be text' })
+      .trim()
+      .nullable()
+      .default(null)
+      .transform((v) => (v ? v : null))
+      .refine((v) => v === null || TMUX_SESSION.test(v), {
+        error: 'tmux session names are 1–64 letters, digits, "_" or "-" (tmux would rename a "."); leave it empty for a plain shell',
+      }),
+    sessionLog: flag('Session log'),
   })
-  .strict();
+  .strict()
+  // Checked on the whole object so the message lands on the field the user can fix.
+  .superRefine((fields, ctx) => {
+    if (fields.auth === 'key' && !fields.keyId) {
+      ctx.addIssue({ code: 'custom', path: ['keyId'], message: 'Choose the vault key to log in with, or another authentication method' });
+    }
+  });
 
 /** A server input after validation: every field present and normalized. */
 export type ServerFields = z.output<typeof serverInputSchema>;

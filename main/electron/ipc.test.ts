@@ -5,6 +5,7 @@ import type { WebContents } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Result, Server } from '../../preload/api';
 import { requestNames } from '../api/requests';
+import { serverInputSchema } from '../api/server-rules';
 import { openServices, type MainServices } from '../services';
 import { FakeFrame, FakeWebContents, fakeElectron, resetFakeElectron } from './fake-electron';
 import { createIpcTransport, type IpcTransport } from './ipc';
@@ -104,7 +105,7 @@ describe('IPC transport', () => {
 
     window.destroy();
     await call(fromMainFrame(), 'listServers').then((result) => expect(result).toMatchObject({ ok: false, code: 'BAD_REQUEST' }));
-    await services.service.createServer({ ...server, name: 'web-2', port: 22, tags: [], group: null });
+    await services.service.createServer(serverInputSchema.parse({ ...server, name: 'web-2' }));
     expect(window.sent).toHaveLength(1);
     expect(window.listenerCount('destroyed')).toBe(0);
   });
@@ -113,7 +114,7 @@ describe('IPC transport', () => {
     transport.dispose();
     expect(fakeElectron.ipcMain.handlers.size).toBe(0);
     expect(window.listenerCount('destroyed')).toBe(0);
-    await services.service.createServer({ ...server, port: 22, tags: [], group: null });
+    await services.service.createServer(serverInputSchema.parse(server));
     expect(window.sent).toEqual([]);
   });
 });

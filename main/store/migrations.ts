@@ -85,13 +85,14 @@ export const desktopMigrations: readonly Migration[] = [
         ALTER TABLE servers ADD COLUMN auth TEXT NOT NULL DEFAULT 'agent'
           CHECK (auth IN ('key', 'agent', 'password', 'keyboard-interactive'));
         ALTER TABLE servers ADD COLUMN key_id TEXT REFERENCES keys (id) ON DELETE SET NULL;
-        ALTER TABLE servers ADD COLUMN jump_server_id TEXT REFERENCES servers (id) ON DELETE SET NULL;
+        ALTER TABLE servers ADD COLUMN jump_server_id TEXT REFERENCES servers (id) ON DELETE SET NULL
+          CHECK (jump_server_id IS NULL OR jump_server_id <> id);
         ALTER TABLE servers ADD COLUMN agent_forwarding INTEGER NOT NULL DEFAULT 0 CHECK (agent_forwarding IN (0, 1));
         ALTER TABLE servers ADD COLUMN strict_host_key_checking TEXT NOT NULL DEFAULT 'ask'
           CHECK (strict_host_key_checking IN ('ask', 'yes', 'accept-new', 'no'));
-        ALTER TABLE servers ADD COLUMN keepalive_interval INTEGER NOT NULL DEFAULT 10 CHECK (keepalive_interval >= 0);
-        ALTER TABLE servers ADD COLUMN keepalive_count_max INTEGER NOT NULL DEFAULT 3 CHECK (keepalive_count_max >= 1);
-        ALTER TABLE servers ADD COLUMN tmux_session TEXT;
+        ALTER TABLE servers ADD COLUMN keepalive_interval INTEGER NOT NULL DEFAULT 10 CHECK (keepalive_interval BETWEEN 0 AND 3600);
+        ALTER TABLE servers ADD COLUMN keepalive_count_max INTEGER NOT NULL DEFAULT 3 CHECK (keepalive_count_max BETWEEN 1 AND 100);
+        ALTER TABLE servers ADD COLUMN tmux_session TEXT CHECK (tmux_session IS NULL OR length(tmux_session) BETWEEN 1 AND 64);
         ALTER TABLE servers ADD COLUMN session_log INTEGER NOT NULL DEFAULT 0 CHECK (session_log IN (0, 1));
       `);
     },

@@ -43,6 +43,18 @@ function query<T>(sql: string): T[] {
   }
 }
 
+// The vault owns the keys table; a bare row is enough for the servers that point at it.
+function addKey(id: string): void {
+  const db = new BetterSqlite3(store.path);
+  try {
+    db.prepare(
+      "INSERT INTO keys (id, name, type, bits, fingerprint, public_key, secret, created_at) VALUES (?, ?, 'ssh-ed25519', 256, ?, 'ssh-ed25519 AAAA', x'00', 'now')",
+    ).run(id, id, `SHA256:${id}`);
+  } finally {
+    db.close();
+  }
+}
+
 const groupNames = () => query<{ name: string }>('SELECT name FROM groups ORDER BY name').map((row) => row.name);
 
 describe('ServersRepository', () => {
@@ -56,6 +68,15 @@ describe('ServersRepository', () => {
       user: 'deploy',
       tags: [],
       group: null,
+      auth: 'agent',
+      keyId: null,
+      jumpServerId: null,
+      agentForwarding: false,
+      strictHostKeyChecking: 'ask',
+      keepaliveInterval: 10,
+      keepaliveCountMax: 3,
+      tmuxSession: null,
+      sessionLog: false,
       createdAt: server.updatedAt,
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
@@ -78,7 +99,7 @@ describe('ServersRepository', () => {
     const original = create({ name: 'db-1', port: 2222, tags: ['db'], group: 'prod' });
     const updated = store.servers.update(original.id, fields({ name: 'db-main', host: '10.0.0.5', user: 'root' }));
     expect(updated).toEqual({
-      id: original.id,
+      ...original,
       name: 'db-main',
       host: '10.0.0.5',
       port: 22,
@@ -141,9 +162,79 @@ describe('ServersRepository', () => {
     expect(store.servers.update(server.id, fields({ name: 'web-1', tags: ['z', 'b'] }))).toMatchObject({ tags: ['z', 'b'] });
   });
 
+  it('stores and reads back every SSH setting, and replaces them all on update', () => {
+    addKey('key-1');
+    const bastion = create({ name: 'bastion' });
+    const ssh = {
+      auth: 'key',
+      keyId: 'key-1',
+      jumpServerId: bastion.id,
+      agentForwarding: true,
+      strictHostKeyChecking: 'accept-new',
+      keepaliveInterval: 3600,
+      keepaliveCountMax: 100,
+      tmuxSession: 'ops-main',
+      sessionLog: true,
+    } as const;
+    const server = create({ name: 'db-1', ...ssh });
+    expect(server).toMatchObject(ssh);
+    expect(store.servers.list().find((s) => s.id === server.id)).toEqual(server);
+
+    const other = {
+      auth: 'keyboard-interactive',
+      keyId: null,
+      jumpServerId: null,
+      agentForwarding: false,
+      strictHostKeyChecking: 'no',
+      keepaliveInterval: 0,
+      keepaliveCountMax: 1,
+      tmuxSession: null,
+      sessionLog: false,
+    } as const;
+    expect(store.servers.update(server.id, fields({ name: 'db-1', ...other }))).toMatchObject(other);
+    // An update that leaves them out resets them to their defaults: the contract replaces everything.
+    expect(store.servers.update(server.id, fields({ name: 'db-1', ...ssh }))).toMatchObject(ssh);
+    expect(store.servers.update(server.id, fields({ name: 'db-1' }))).toMatchObject({ auth: 'agent', keyId: null, jumpServerId: null, tmuxSession: null });
+  });
+
+  it('answers the questions the service rules ask', () => {
+    addKey('key-1');
+    expect(store.servers.hasKey('key-1')).toBe(true);
+    expect(store.servers.hasKey('key-2')).toBe(false);
+
+    const bastion = create({ name: 'bastion' });
+    const web = create({ name: 'web', jumpServerId: bastion.id });
+    const api = create({ name: 'API', jumpServerId: bastion.id });
+    expect(store.servers.jumpHop(web.id)).toEqual({ name: 'web', jumpServerId: bastion.id });
+    expect(store.servers.jumpHop(bastion.id)).toEqual({ name: 'bastion', jumpServerId: null });
+    expect(store.servers.jumpHop('missing')).toBeUndefined();
+    expect(store.servers.jumpingThrough(bastion.id)).toEqual(['API', 'web']);
+    expect(store.servers.jumpingThrough(api.id)).toEqual([]);
+  });
+
+  it('rolls back everything done inside atomically() when it throws', () => {
+    expect(() =>
+      store.servers.atomically(() => {
+        create({ name: 'first', group: 'g' });
+        throw new Error('changed my mind');
+      }),
+    ).toThrow('changed my mind');
+    expect(store.servers.list()).toEqual([]);
+    expect(groupNames()).toEqual([]);
+
+    const kept = store.servers.atomically(() => {
+      // A refused write inside keeps the rest of the transaction.
+      create({ name: 'one' });
+      return store.servers.create(fields({ name: 'ONE' }));
+    });
+    expect(kept).toBe('duplicate-name');
+    expect(store.servers.list().map((s) => s.name)).toEqual(['one']);
+  });
+
   it('still has everything after close and reopen', () => {
     create({ name: 'web-1', tags: ['web'], group: 'prod' });
-    create({ name: 'db-1', port: 5022 });
+    const bastion = create({ name: 'bastion' });
+    create({ name: 'db-1', port: 5022, jumpServerId: bastion.id, tmuxSession: 'db', sessionLog: true, auth: 'password' });
     const before = store.servers.list();
     store.close();
     store = openLifelineStore(dir);
@@ -163,6 +254,19 @@ describe('ServersRepository', () => {
       expect(() =>
         db.prepare("INSERT INTO servers (id, name, host, port, user, group_id, created_at, updated_at) VALUES ('d', 'd', 'h', 22, 'u', 'no-group', 'now', 'now')").run(),
       ).toThrow(/FOREIGN KEY constraint failed/);
+
+      insert.run('e', 'e', 22, '[]');
+      const set = (assignment: string) => () => db.prepare(`UPDATE servers SET ${assignment} WHERE id = 'e'`).run();
+      expect(set("jump_server_id = 'e'")).toThrow(/CHECK constraint failed/);
+      expect(set("jump_server_id = 'nowhere'")).toThrow(/FOREIGN KEY constraint failed/);
+      expect(set("key_id = 'no-key'")).toThrow(/FOREIGN KEY constraint failed/);
+      expect(set("auth = 'publickey'")).toThrow(/CHECK constraint failed/);
+      expect(set("strict_host_key_checking = 'maybe'")).toThrow(/CHECK constraint failed/);
+      expect(set('keepalive_interval = 3601')).toThrow(/CHECK constraint failed/);
+      expect(set('keepalive_count_max = 0')).toThrow(/CHECK constraint failed/);
+      expect(set("tmux_session = ''")).toThrow(/CHECK constraint failed/);
+      expect(set('agent_forwarding = 2')).toThrow(/CHECK constraint failed/);
+      expect(set('session_log = 2')).toThrow(/CHECK constraint failed/);
     } finally {
       db.close();
     }

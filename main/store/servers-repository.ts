@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Server } from '../../preload/api';
 import type { ServerFields } from '../api/server-rules';
-import type { ServersStore } from '../api/service';
+import type { JumpHop, ServersStore } from '../api/service';
 import type { Database } from '../../agent/store/sqlite';
 
 interface ServerRow {
@@ -13,24 +13,45 @@ interface ServerRow {
   user: string;
   tags: string;
   group_name: string | null;
+  auth: Server['auth'];
+  key_id: string | null;
+  jump_server_id: string | null;
+  agent_forwarding: 0 | 1;
+  strict_host_key_checking: Server['strictHostKeyChecking'];
+  keepalive_interval: number;
+  keepalive_count_max: number;
+  tmux_session: string | null;
+  session_log: 0 | 1;
   created_at: string;
   updated_at: string;
 }
 
-type ServerValues = {
-  id: string;
-  name: string;
-  host: string;
-  port: number;
-  user: string;
-  tags: string;
-  group_id: string | null;
-  now: string;
-};
+type ServerValues = Omit<ServerRow, 'group_name' | 'created_at' | 'updated_at'> & { group_id: string | null; now: string };
 
 const SELECT_SERVERS = `
-  SELECT s.id, s.name, s.host, s.port, s.user, s.tags, g.name AS group_name, s.created_at, s.updated_at
+  SELECT s.id, s.name, s.host, s.port, s.user, s.tags, g.name AS group_name,
+    s.auth, s.key_id, s.jump_server_id, s.agent_forwarding, s.strict_host_key_checking,
+    s.keepalive_interval, s.keepalive_count_max, s.tmux_session, s.session_log,
+    s.created_at, s.updated_at
   FROM servers s LEFT JOIN groups g ON g.id = s.group_id`;
+
+const SETTABLE_COLUMNS = [
+  'name',
+  'host',
+  'port',
+  'user',
+  'tags',
+  'group_id',
+  'auth',
+  'key_id',
+  'jump_server_id',
+  'agent_forwarding',
+  'strict_host_key_checking',
+  'keepalive_interval',
+  'keepalive_count_max',
+  'tmux_session',
+  'session_log',
+] as const satisfies ReadonlyArray<keyof ServerValues>;
 
 /** Servers and the groups they are filed under, in the desktop database. */
 export class ServersRepository implements ServersStore {
@@ -38,22 +59,29 @@ export class ServersRepository implements ServersStore {
   private readonly createTransaction;
   private readonly updateTransaction;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.statements = {
       list: db.prepare<[], ServerRow>(`${SELECT_SERVERS} ORDER BY s.name COLLATE NOCASE`),
       byId: db.prepare<[string], ServerRow>(`${SELECT_SERVERS} WHERE s.id = ?`),
       exists: db.prepare<[string], number>('SELECT 1 FROM servers WHERE id = ?').pluck(),
+      keyExists: db.prepare<[string], number>('SELECT 1 FROM keys WHERE id = ?').pluck(),
+      jumpHop: db.prepare<[string], { name: string; jump_server_id: string | null }>(
+        'SELECT name, jump_server_id FROM servers WHERE id = ?',
+      ),
+      jumpingThrough: db
+        .prepare<[string], string>('SELECT name FROM servers WHERE jump_server_id = ? ORDER BY name COLLATE NOCASE')
+        .pluck(),
       // `name` has COLLATE NOCASE, so `=` matches "Prod" to "prod".
       groupByName: db.prepare<[string], string>('SELECT id FROM groups WHERE name = ?').pluck(),
       insertGroup: db.prepare<[{ id: string; name: string; now: string }]>(
         'INSERT INTO groups (id, name, created_at) VALUES (:id, :name, :now)',
       ),
       insert: db.prepare<[ServerValues]>(`
-        INSERT INTO servers (id, name, host, port, user, tags, group_id, created_at, updated_at)
-        VALUES (:id, :name, :host, :port, :user, :tags, :group_id, :now, :now)`),
+        INSERT INTO servers (id, ${SETTABLE_COLUMNS.join(', ')}, created_at, updated_at)
+        VALUES (:id, ${SETTABLE_COLUMNS.map((column) => `:${column}`).join(', ')}, :now, :now)`),
       update: db.prepare<[ServerValues]>(`
         UPDATE servers
-        SET name = :name, host = :host, port = :port, user = :user, tags = :tags, group_id = :group_id, updated_at = :now
+        SET ${SETTABLE_COLUMNS.map((column) => `${column} = :${column}`).join(', ')}, updated_at = :now
         WHERE id = :id`),
       remove: db.prepare<[string]>('DELETE FROM servers WHERE id = ?'),
     };
@@ -88,6 +116,24 @@ export class ServersRepository implements ServersStore {
     return this.statements.remove.run(id).changes > 0;
   }
 
+  hasKey(id: string): boolean {
+    return this.statements.keyExists.get(id) !== undefined;
+  }
+
+  jumpHop(id: string): JumpHop | undefined {
+    const row = this.statements.jumpHop.get(id);
+    return row && { name: row.name, jumpServerId: row.jump_server_id };
+  }
+
+  jumpingThrough(id: string): string[] {
+    return this.statements.jumpingThrough.all(id);
+  }
+
+  atomically<T>(work: () => T): T {
+    // The writes inside nest as savepoints; IMMEDIATE holds the write lock from the first read on.
+    return this.db.transaction(work).immediate();
+  }
+
   private values(id: string, fields: ServerFields): ServerValues {
     return {
       id,
@@ -97,6 +143,15 @@ export class ServersRepository implements ServersStore {
       user: fields.user,
       tags: JSON.stringify(fields.tags),
       group_id: fields.group === null ? null : this.groupId(fields.group),
+      auth: fields.auth,
+      key_id: fields.keyId,
+      jump_server_id: fields.jumpServerId,
+      agent_forwarding: fields.agentForwarding ? 1 : 0,
+      strict_host_key_checking: fields.strictHostKeyChecking,
+      keepalive_interval: fields.keepaliveInterval,
+      keepalive_count_max: fields.keepaliveCountMax,
+      tmux_session: fields.tmuxSession,
+      session_log: fields.sessionLog ? 1 : 0,
       now: new Date().toISOString(),
     };
   }
@@ -142,6 +197,15 @@ function toServer(row: ServerRow): Server {
     user: row.user,
     tags: JSON.parse(row.tags) as string[],
     group: row.group_name,
+    auth: row.auth,
+    keyId: row.key_id,
+    jumpServerId: row.jump_server_id,
+    agentForwarding: row.agent_forwarding === 1,
+    strictHostKeyChecking: row.strict_host_key_checking,
+    keepaliveInterval: row.keepalive_interval,
+    keepaliveCountMax: row.keepalive_count_max,
+    tmuxSession: row.tmux_session,
+    sessionLog: row.session_log === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

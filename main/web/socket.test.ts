@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Server, WireReply } from '../../preload/api';
+import { serverInputSchema } from '../api/server-rules';
 import { openLifelineStore } from '../store';
 import { ApiClient, signIn, startTestConsole, upgradeStatus, type TestConsole } from './test-console';
 
@@ -122,7 +123,7 @@ describe('web console WebSocket', () => {
     // client that reads nothing: far past the 8 MiB limit plus what the kernel buffers.
     const tags = Array.from({ length: 20 }, (_, i) => `tag-${i}-${'x'.repeat(24)}`);
     for (let i = 0; i < 300; i += 1) {
-      const created = await tc.services.service.createServer({ ...server, name: `web-${i}`, port: 22, tags, group: null });
+      const created = await tc.services.service.createServer(serverInputSchema.parse({ ...server, name: `web-${i}`, tags }));
       expect(created.ok).toBe(true);
     }
     slow.ws.resume();

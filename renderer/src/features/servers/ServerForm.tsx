@@ -2,7 +2,17 @@ import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent 
 import type { Server } from '../../../../preload/api';
 import { TextField } from '../../components/TextField';
 import { useAppStore } from '../../store/store-context';
-import { EMPTY_FORM, firstInvalidField, formMessage, formValuesOf, toServerInput, type FieldName, type FormValues } from './form-values';
+import {
+  EMPTY_FORM,
+  firstInvalidField,
+  formMessage,
+  formValuesOf,
+  toServerInput,
+  type FieldName,
+  type FormValues,
+  type TextFieldName,
+} from './form-values';
+import { SshSection } from './SshSection';
 
 interface ServerFormProps {
   /** The server to edit, or null to add one. */
@@ -20,7 +30,7 @@ export function ServerForm({ server, onDone }: ServerFormProps) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [message, setMessage] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  const inputs = useRef<Partial<Record<FieldName, HTMLInputElement | null>>>({});
+  const inputs = useRef<Partial<Record<FieldName, HTMLElement | null>>>({});
   const focusAfterRender = useRef<FieldName | null>('name');
   const mounted = useRef(true);
   const headingId = useId();
@@ -62,18 +72,26 @@ export function ServerForm({ server, onDone }: ServerFormProps) {
     onDone(null);
   };
 
-  const field = (name: FieldName) => ({
+  const change = (patch: Partial<FormValues>, ...fields: FieldName[]) => {
+    setValues((current) => ({ ...current, ...patch }));
+    // The message belongs to what was sent; once the field changes it would mislead.
+    setErrors((current) =>
+      fields.some((name) => current[name]) ? { ...current, ...Object.fromEntries(fields.map((name) => [name, undefined])) } : current,
+    );
+  };
+
+  const register =
+    (...fields: FieldName[]) =>
+    (element: HTMLElement | null) => {
+      for (const name of fields) inputs.current[name] = element;
+    };
+
+  const field = (name: TextFieldName) => ({
     id: `server-${name}`,
     value: values[name],
     error: errors[name],
-    inputRef: (element: HTMLInputElement | null) => {
-      inputs.current[name] = element;
-    },
-    onChange: (value: string) => {
-      setValues((current) => ({ ...current, [name]: value }));
-      // The message belongs to what was sent; once the field changes it would mislead.
-      setErrors((current) => (current[name] ? { ...current, [name]: undefined } : current));
-    },
+    inputRef: register(name),
+    onChange: (value: string) => change({ [name]: value }, name),
   });
 
   return (
@@ -95,6 +113,7 @@ export function ServerForm({ server, onDone }: ServerFormProps) {
         <TextField {...field('group')} label="Group" hint="Optional, e.g. production" />
         <TextField {...field('tags')} label="Tags" hint="Separated by commas, e.g. web, eu" />
       </div>
+      <SshSection server={server} values={values} errors={errors} change={change} register={register} />
       <div className="form-actions">
         <p className="form-message" role="alert" data-testid="form-message">
           {message}

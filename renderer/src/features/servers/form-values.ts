@@ -1,13 +1,54 @@
-import type { ApiError, Server, ServerInput } from '../../../../preload/api';
+import type { ApiError, AuthMethod, HostKeyChecking, Server, ServerInput } from '../../../../preload/api';
 
 /** The form's fields in screen order; errors focus the first of them that is wrong. */
-export const FIELD_NAMES = ['name', 'host', 'port', 'user', 'group', 'tags'] as const;
+export const FIELD_NAMES = [
+  'name',
+  'host',
+  'port',
+  'user',
+  'group',
+  'tags',
+  'auth',
+  // Shown with the authentication method: a key problem is fixed there.
+  'keyId',
+  'jumpServerId',
+  'strictHostKeyChecking',
+  'tmuxSession',
+] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];
 
-/** What the user typed, as typed. */
-export type FormValues = Record<FieldName, string>;
+/** The fields typed as free text. */
+export type TextFieldName = 'name' | 'host' | 'port' | 'user' | 'group' | 'tags' | 'tmuxSession';
 
-export const EMPTY_FORM: FormValues = { name: '', host: '', port: '22', user: '', group: '', tags: '' };
+/**
+ * The server's settings that this form does not show. They go back exactly as they came, because saving
+ * replaces every field: without them an edit would quietly reset them to their defaults.
+ */
+export type KeptSettings = Pick<ServerInput, 'keyId' | 'agentForwarding' | 'keepaliveInterval' | 'keepaliveCountMax' | 'sessionLog'>;
+
+/** What the user typed and chose, as typed. */
+export type FormValues = Record<TextFieldName, string> & {
+  auth: AuthMethod;
+  /** '' to connect directly. */
+  jumpServerId: string;
+  strictHostKeyChecking: HostKeyChecking;
+  kept: KeptSettings;
+};
+
+// A new server leaves `kept` empty, so the main side's defaults apply.
+export const EMPTY_FORM: FormValues = {
+  name: '',
+  host: '',
+  port: '22',
+  user: '',
+  group: '',
+  tags: '',
+  auth: 'agent',
+  jumpServerId: '',
+  strictHostKeyChecking: 'ask',
+  tmuxSession: '',
+  kept: {},
+};
 
 export function formValuesOf(server: Server): FormValues {
   return {
@@ -17,6 +58,17 @@ export function formValuesOf(server: Server): FormValues {
     user: server.user,
     group: server.group ?? '',
     tags: server.tags.join(', '),
+    auth: server.auth,
+    jumpServerId: server.jumpServerId ?? '',
+    strictHostKeyChecking: server.strictHostKeyChecking,
+    tmuxSession: server.tmuxSession ?? '',
+    kept: {
+      keyId: server.keyId,
+      agentForwarding: server.agentForwarding,
+      keepaliveInterval: server.keepaliveInterval,
+      keepaliveCountMax: server.keepaliveCountMax,
+      sessionLog: server.sessionLog,
+    },
   };
 }
 
@@ -28,6 +80,7 @@ export function formValuesOf(server: Server): FormValues {
 export function toServerInput(values: FormValues): ServerInput {
   const port = values.port.trim();
   return {
+    ...values.kept,
     name: values.name,
     host: values.host,
     port: port === '' ? undefined : /^[+-]?\d+(\.\d+)?$/.test(port) ? Number(port) : Number.NaN,
@@ -37,7 +90,39 @@ export function toServerInput(values: FormValues): ServerInput {
       .map((tag) => tag.trim())
       .filter((tag) => tag !== ''),
     group: values.group,
+    auth: values.auth,
+    jumpServerId: values.jumpServerId === '' ? null : values.jumpServerId,
+    strictHostKeyChecking: values.strictHostKeyChecking,
+    tmuxSession: values.tmuxSession,
   };
+}
+
+export interface JumpServerChoice {
+  id: string;
+  label: string;
+}
+
+/**
+ * The servers `editing` may connect through: every other server except those that already go through
+ * it (choosing one would make a loop, which the main side refuses). A jump server that is no longer
+ * listed stays as a choice so the select shows the truth; saving then reports it.
+ */
+export function jumpServerChoices(servers: Server[], editing: Server | null): JumpServerChoice[] {
+  const byId = new Map(servers.map((server) => [server.id, server]));
+  const goesThroughEditing = (server: Server): boolean => {
+    const seen = new Set<string>();
+    for (let hop = server.jumpServerId; hop !== null && !seen.has(hop); hop = byId.get(hop)?.jumpServerId ?? null) {
+      if (hop === editing?.id) return true;
+      seen.add(hop);
+    }
+    return false;
+  };
+  const choices = servers
+    .filter((server) => server.id !== editing?.id && !(editing && goesThroughEditing(server)))
+    .map((server) => ({ id: server.id, label: `${server.name} (${server.user}@${server.host})` }));
+  const current = editing?.jumpServerId;
+  if (current && !byId.has(current)) choices.push({ id: current, label: 'A server that no longer exists' });
+  return choices;
 }
 
 /** The first field, in screen order, that the main side reported as wrong. */
