@@ -71,9 +71,21 @@ export class SshConnection {
     }).then((channel) => execChannel(channel, this.channelOwner));
   }
 
-  /** An interactive login shell on a PTY. */
-  shell(pty: PtyOptions): Promise<ShellChannel> {
-    return this.open<ClientChannel>('a terminal', (done) => this.session.client.shell(ptyOf(pty), done)).then((channel) => shellChannel(channel, this.channelOwner));
+  /**
+   * An interactive login shell on a PTY; with `command`, that argv runs on the PTY instead of the shell
+   * (as `ssh -t host command`), still resizable, which an exec channel's typed surface does not offer.
+   */
+  shell(pty: PtyOptions, command?: readonly string[]): Promise<ShellChannel> {
+    let line: string | undefined;
+    try {
+      line = command && shellCommand(command);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.open<ClientChannel>('a terminal', (done) => {
+      if (line === undefined) this.session.client.shell(ptyOf(pty), done);
+      else this.session.client.exec(line, { pty: ptyOf(pty) }, done);
+    }).then((channel) => shellChannel(channel, this.channelOwner));
   }
 
   sftp(): Promise<SFTPWrapper> {
