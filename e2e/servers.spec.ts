@@ -220,7 +220,7 @@ test('the sidebar is reachable and usable with the keyboard alone', async ({ pag
 
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
-  for (const name of ['Servers', 'Terminals', 'Links', 'Agents', 'Incidents', 'Dashboard']) {
+  for (const name of ['Servers', 'Keys', 'Terminals', 'Links', 'Agents', 'Incidents', 'Dashboard']) {
     await page.keyboard.press('Tab');
     await expect(link(name)).toBeFocused();
     await expect(link(name)).toHaveCSS('outline-style', 'solid');

@@ -17,6 +17,26 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   /** The transport is down (web console stopped, window closing); retry after reconnecting. */
   | 'DISCONNECTED'
+  /** The action conflicts with the current state (vault already set up, a change raced another one). */
+  | 'CONFLICT'
+  /** The vault has not been set up yet: initializeVault first. */
+  | 'VAULT_NOT_INITIALIZED'
+  /** The vault is locked: unlockVault first. */
+  | 'VAULT_LOCKED'
+  /** The passphrase (vault or key) is wrong; nothing changed. */
+  | 'WRONG_PASSPHRASE'
+  /** The key is encrypted: ask for its passphrase and try again. */
+  | 'PASSPHRASE_REQUIRED'
+  /** The text is not a private key Lifeline can use; the message says which formats are. */
+  | 'UNSUPPORTED_KEY'
+  /** The server's host key was refused (changed, revoked, unknown and not accepted). */
+  | 'HOST_KEY_REFUSED'
+  /** The server refused every login method tried; the message lists them. */
+  | 'AUTH_FAILED'
+  /** The server could not be reached (refused, timed out, no route, jump host failed). */
+  | 'UNREACHABLE'
+  /** The user cancelled (a prompt was dismissed). */
+  | 'CANCELLED'
   /** A bug or an unexpected failure on the main side; the message says what was logged. */
   | 'INTERNAL';
 
@@ -121,7 +141,113 @@ export interface LifelineApi {
 
   /** Fires after any change to the servers, by this client or another one, with the full new list. */
   onServersChanged(listener: (servers: Server[]) => void): Unsubscribe;
+
+  // ---- Key vault: private keys and passphrases never cross this contract; keys are ids and public data.
+  getVaultStatus(): Promise<Result<VaultStatus>>;
+  /** Sets the vault up, wrapped by a passphrase (web console) or the OS keychain (desktop). */
+  initializeVault(input: VaultSetup): Promise<Result<VaultStatus>>;
+  /** Unlocks with the passphrase; for a keychain-wrapped vault pass null. */
+  unlockVault(passphrase: string | null): Promise<Result<VaultStatus>>;
+  lockVault(): Promise<Result<VaultStatus>>;
+  /** Re-wraps the data key only; stored secrets are untouched. */
+  changeVaultPassphrase(current: string, next: string): Promise<Result<VaultStatus>>;
+  onVaultChanged(listener: (status: VaultStatus) => void): Unsubscribe;
+
+  /** Public data of every key; works while the vault is locked. */
+  listKeys(): Promise<Result<KeyInfo[]>>;
+  generateKey(input: GenerateKeyInput): Promise<Result<KeyInfo>>;
+  /** Imports a pasted or read private key. The passphrase of an encrypted key is used once, never kept. */
+  importKey(input: ImportKeyInput): Promise<Result<KeyInfo>>;
+  deleteKey(id: string): Promise<Result<{ id: string }>>;
+  onKeysChanged(listener: (keys: KeyInfo[]) => void): Unsubscribe;
+
+  /** Saves a server's login password in the vault (for auth 'password'); null forgets it. */
+  setServerPassword(serverId: string, password: string | null): Promise<Result<{ serverId: string; saved: boolean }>>;
+
+  // ---- Questions the main side asks while connecting (unknown host key, password, keyboard-interactive).
+  /** Answers a pending prompt; the first answer from any window wins. */
+  answerPrompt(id: string, answer: PromptAnswer): Promise<Result<{ id: string }>>;
+  /** Fires with every pending prompt whenever one is raised or settled. */
+  onPromptsChanged(listener: (prompts: PendingPrompt[]) => void): Unsubscribe;
+
+  /** Host keys remembered for a server; forgetting one is the deliberate way to accept a changed key. */
+  listTrustedHostKeys(serverId: string): Promise<Result<TrustedHostKeyInfo[]>>;
+  forgetTrustedHostKey(serverId: string, keyType: string): Promise<Result<{ forgotten: number }>>;
 }
+
+export interface VaultStatus {
+  state: 'uninitialized' | 'locked' | 'unlocked';
+  wrapping: 'passphrase' | 'keychain' | null;
+  /** Whether the OS keychain can wrap the vault here (desktop with a real keychain only). */
+  keychainAvailable: boolean;
+}
+
+export type VaultSetup = { passphrase: string } | { keychain: true };
+
+export interface KeyInfo {
+  id: string;
+  name: string;
+  /** As OpenSSH names it: `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`, … */
+  type: string;
+  bits: number;
+  comment: string;
+  /** `SHA256:…` */
+  fingerprint: string;
+  /** The one-line OpenSSH public key, for authorized_keys. */
+  publicKey: string;
+  createdAt: string;
+}
+
+export interface GenerateKeyInput {
+  name: string;
+  /** Defaults to 'ed25519'; 'rsa' makes a 4096-bit key. */
+  type?: 'ed25519' | 'rsa';
+  comment?: string;
+}
+
+export interface ImportKeyInput {
+  name: string;
+  /** The private key file's text (OpenSSH, PEM PKCS#1/PKCS#8, SEC1). */
+  text: string;
+  passphrase?: string;
+}
+
+export type PendingPrompt =
+  | {
+      id: string;
+      kind: 'host-key';
+      /** The server being connected to (the destination, also when the key is a jump host's). */
+      serverId: string | null;
+      host: string;
+      port: number;
+      keyType: string;
+      fingerprint: string;
+      /** Other keys already known for this host, of other types. */
+      otherKeys: { keyType: string; fingerprint: string }[];
+    }
+  | {
+      id: string;
+      /** A password or keyboard-interactive login: show the prompts in order, answer in the same order. */
+      kind: 'credentials';
+      serverId: string | null;
+      title: string;
+      instructions: string;
+      prompts: { label: string; echo: boolean }[];
+    };
+
+export type PromptAnswer =
+  | { kind: 'host-key'; decision: 'once' | 'remember' | 'cancel' }
+  /** null cancels. */
+  | { kind: 'credentials'; values: string[] | null };
+
+export interface TrustedHostKeyInfo {
+  host: string;
+  port: number;
+  keyType: string;
+  fingerprint: string;
+  addedAt: string;
+}
+
 
 /** The request/response half of the contract: what a transport dispatches by name. */
 export type LifelineRequests = {
@@ -132,6 +258,9 @@ export type RequestName = keyof LifelineRequests;
 /** The event half of the contract, by event name (`onServersChanged` → `serversChanged`). */
 export interface LifelineEvents {
   serversChanged: Server[];
+  vaultChanged: VaultStatus;
+  keysChanged: KeyInfo[];
+  promptsChanged: PendingPrompt[];
 }
 export type EventName = keyof LifelineEvents;
 
@@ -153,3 +282,4 @@ export type WireReply =
   | { [K in EventName]: { type: 'event'; name: K; value: LifelineEvents[K] } }[EventName]
   /** A message that could not be read at all (no usable id); the connection stays open. */
   | { type: 'error'; code: ErrorCode; message: string };
+

@@ -13,7 +13,22 @@ const sampleArgs: Record<string, unknown[]> = {
   createServer: [{ name: 'web-1', host: 'web-1.example.com', user: 'deploy' }],
   updateServer: ['id-1', { name: 'web-1', host: 'web-1.example.com', user: 'deploy' }],
   deleteServer: ['id-1'],
+  getVaultStatus: [],
+  initializeVault: [{ passphrase: 'correct horse' }],
+  unlockVault: ['correct horse'],
+  lockVault: [],
+  changeVaultPassphrase: ['correct horse', 'battery staple'],
+  listKeys: [],
+  generateKey: [{ name: 'deploy', type: 'ed25519' }],
+  importKey: [{ name: 'old', text: '-----BEGIN OPENSSH PRIVATE KEY-----', passphrase: 'p' }],
+  deleteKey: ['key-1'],
+  setServerPassword: ['id-1', 'hunter22'],
+  answerPrompt: ['prompt-1', { kind: 'host-key', decision: 'cancel' }],
+  listTrustedHostKeys: ['id-1'],
+  forgetTrustedHostKey: ['id-1', 'ssh-ed25519'],
 };
+
+const EVENTS = { onServersChanged: 'serversChanged', onVaultChanged: 'vaultChanged', onKeysChanged: 'keysChanged', onPromptsChanged: 'promptsChanged' } as const;
 
 // The preload runs once per page, as here: importing it exposes the API.
 async function loadPreload(): Promise<LifelineApi> {
@@ -31,7 +46,7 @@ describe('preload bridge', () => {
 
   it('exposes only window.lifeline, with one function per request method and one per event', () => {
     expect([...fakeElectron.contextBridge.exposed.keys()]).toEqual(['lifeline']);
-    expect(Object.keys(api).sort()).toEqual([...requestNames, 'onServersChanged'].sort());
+    expect(Object.keys(api).sort()).toEqual([...requestNames, ...Object.keys(EVENTS)].sort());
     for (const value of Object.values(api)) expect(value).toBeTypeOf('function');
     expect(Object.keys(sampleArgs).sort()).toEqual([...requestNames].sort());
   });
@@ -58,6 +73,18 @@ describe('preload bridge', () => {
     expect(fakeElectron.ipcRenderer.listenerCount('lifeline:event:serversChanged')).toBe(0);
     fakeElectron.ipcRenderer.receive('lifeline:event:serversChanged', []);
     expect(received).toHaveLength(1);
+  });
+
+  it('subscribes each event function to its own channel only', () => {
+    for (const [method, name] of Object.entries(EVENTS)) {
+      const received: unknown[] = [];
+      const subscribe = api[method as keyof typeof EVENTS] as (listener: (value: unknown) => void) => () => void;
+      const unsubscribe = subscribe((value) => received.push(value));
+      for (const other of Object.values(EVENTS)) fakeElectron.ipcRenderer.receive(`lifeline:event:${other}`, other);
+      expect(received, method).toEqual([name]);
+      unsubscribe();
+      expect(fakeElectron.ipcRenderer.listenerCount(`lifeline:event:${name}`), method).toBe(0);
+    }
   });
 
   it('keeps other subscribers when one unsubscribes', () => {

@@ -24,6 +24,22 @@ const api = {
   updateServer: (id, input) => ipcRenderer.invoke(request('updateServer'), id, input),
   deleteServer: (id) => ipcRenderer.invoke(request('deleteServer'), id),
   onServersChanged: (listener) => subscribe('serversChanged', listener),
+  getVaultStatus: () => ipcRenderer.invoke(request('getVaultStatus')),
+  initializeVault: (input) => ipcRenderer.invoke(request('initializeVault'), input),
+  unlockVault: (passphrase) => ipcRenderer.invoke(request('unlockVault'), passphrase),
+  lockVault: () => ipcRenderer.invoke(request('lockVault')),
+  changeVaultPassphrase: (current, next) => ipcRenderer.invoke(request('changeVaultPassphrase'), current, next),
+  onVaultChanged: (listener) => subscribe('vaultChanged', listener),
+  listKeys: () => ipcRenderer.invoke(request('listKeys')),
+  generateKey: (input) => ipcRenderer.invoke(request('generateKey'), input),
+  importKey: (input) => ipcRenderer.invoke(request('importKey'), input),
+  deleteKey: (id) => ipcRenderer.invoke(request('deleteKey'), id),
+  onKeysChanged: (listener) => subscribe('keysChanged', listener),
+  setServerPassword: (serverId, password) => ipcRenderer.invoke(request('setServerPassword'), serverId, password),
+  answerPrompt: (id, answer) => ipcRenderer.invoke(request('answerPrompt'), id, answer),
+  onPromptsChanged: (listener) => subscribe('promptsChanged', listener),
+  listTrustedHostKeys: (serverId) => ipcRenderer.invoke(request('listTrustedHostKeys'), serverId),
+  forgetTrustedHostKey: (serverId, keyType) => ipcRenderer.invoke(request('forgetTrustedHostKey'), serverId, keyType),
 } satisfies LifelineApi;
 
 contextBridge.exposeInMainWorld('lifeline', api);

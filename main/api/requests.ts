@@ -1,9 +1,34 @@
 import { z } from 'zod';
 import type { LifelineRequests, RequestName, Result } from '../../preload/api';
 import { fail, invalid } from './errors';
+import {
+  generateKeyInputSchema,
+  idSchema,
+  importKeyInputSchema,
+  newPassphraseSchema,
+  serverPasswordSchema,
+  unlockPassphraseSchema,
+} from '../vault';
 import { serverInputSchema } from './server-rules';
 
 const recordId = z.string({ error: 'id must be text' }).min(1, { error: 'id is required' }).max(64);
+
+const vaultSetup = z
+  .object({ passphrase: newPassphraseSchema.optional(), keychain: z.literal(true).optional() })
+  .strict()
+  .refine((setup) => (setup.passphrase === undefined) !== (setup.keychain === undefined), {
+    error: 'Give either a passphrase or { keychain: true }',
+  })
+  .transform((setup) => (setup.passphrase !== undefined ? { passphrase: setup.passphrase } : { keychain: true as const }));
+
+// Each answer fits what the server may ask; the limits keep a runaway client from queueing megabytes.
+const promptAnswer = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('host-key'), decision: z.enum(['once', 'remember', 'cancel']) }).strict(),
+  z.object({ kind: z.literal('credentials'), values: z.array(z.string().max(4096)).max(32).nullable() }).strict(),
+]);
+
+// An SSH key type name as OpenSSH spells it (ssh-ed25519, ecdsa-sha2-nistp256, rsa-sha2-512@…).
+const hostKeyType = z.string({ error: 'The key type must be text' }).regex(/^[A-Za-z0-9@._-]{1,100}$/, { error: 'The key type is not an SSH key type name' });
 
 /**
  * The argument schemas of every request, by method name. Both transports (IPC and WebSocket) run each
@@ -15,7 +40,30 @@ export const requestSchemas = {
   createServer: z.tuple([serverInputSchema]),
   updateServer: z.tuple([recordId, serverInputSchema]),
   deleteServer: z.tuple([recordId]),
+  getVaultStatus: z.tuple([]),
+  initializeVault: z.tuple([vaultSetup]),
+  unlockVault: z.tuple([unlockPassphraseSchema.nullable()]),
+  lockVault: z.tuple([]),
+  changeVaultPassphrase: z.tuple([unlockPassphraseSchema, newPassphraseSchema]),
+  listKeys: z.tuple([]),
+  generateKey: z.tuple([generateKeyInputSchema]),
+  importKey: z.tuple([importKeyInputSchema]),
+  deleteKey: z.tuple([idSchema]),
+  setServerPassword: z.tuple([recordId, serverPasswordSchema.nullable()]),
+  answerPrompt: z.tuple([recordId, promptAnswer]),
+  listTrustedHostKeys: z.tuple([recordId]),
+  forgetTrustedHostKey: z.tuple([recordId, hostKeyType]),
 } satisfies Record<RequestName, z.ZodTuple>;
+
+/**
+ * Arguments that are typed by the user on their own rather than inside an object: a problem with one of
+ * them is reported as VALIDATION on the named field, like a field of a form.
+ */
+const typedArguments: Partial<Record<RequestName, ReadonlyArray<string | null>>> = {
+  unlockVault: ['passphrase'],
+  changeVaultPassphrase: ['current', 'next'],
+  setServerPassword: [null, 'password'],
+};
 
 export type ParsedArgs<K extends RequestName> = z.output<(typeof requestSchemas)[K]>;
 
@@ -46,13 +94,16 @@ export async function dispatch(handlers: RequestHandlers, method: unknown, args:
   }
 }
 
-// Issues inside an object argument are the user's field errors (shown next to each field); anything else
-// means the caller sent the wrong shape, which is a bug in the caller.
+// Issues inside an object argument, or with an argument the user types on its own (a passphrase), are the
+// user's field errors (shown next to each field); anything else means the caller sent the wrong shape,
+// which is a bug in the caller.
 function describeInvalid(method: RequestName, error: z.ZodError): Result<never> {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
-    const [, field] = issue.path;
+    const [index, field] = issue.path;
+    const argument = issue.path.length === 1 && typeof index === 'number' ? typedArguments[method]?.[index] : undefined;
     if (issue.path.length >= 2 && typeof field === 'string') fields[field] ??= issue.message;
+    else if (argument) fields[argument] ??= issue.message;
     else {
       const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
       return fail('BAD_REQUEST', `Invalid arguments for ${method}${where}: ${issue.message}.`);

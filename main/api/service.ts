@@ -1,107 +1,83 @@
-import type { AppInfo, EventName, LifelineEvents, Result, Server, Unsubscribe } from '../../preload/api';
-import { Emitter } from './emitter';
-import { fail, invalid, ok } from './errors';
+import type { AppInfo, EventName, LifelineEvents, Result, Unsubscribe } from '../../preload/api';
+import type { Vault } from '../vault';
+import type { TrustedHostKeysRepository } from '../store/trusted-host-keys';
+import { ok } from './errors';
+import { HostKeysApi } from './host-keys';
+import { PromptBroker, PROMPT_TIMEOUT_MS } from './prompts';
 import type { RequestHandlers } from './requests';
-import type { ServerFields } from './server-rules';
+import { ServersApi, type ServersStore } from './servers';
+import { VaultApi } from './vault';
 
-/** One step along a chain of jump servers. */
-export interface JumpHop {
-  name: string;
-  jumpServerId: string | null;
-}
-
-/** What the service needs from storage (main/store implements it over SQLite). */
-export interface ServersStore {
-  /** Ordered by name, case-insensitively. */
-  list(): Server[];
-  create(fields: ServerFields): Server | 'duplicate-name';
-  update(id: string, fields: ServerFields): Server | 'duplicate-name' | 'not-found';
-  remove(id: string): boolean;
-  /** Whether the vault holds a key with this id. */
-  hasKey(id: string): boolean;
-  /** The server's name and the server it connects through; undefined when there is no such server. */
-  jumpHop(id: string): JumpHop | undefined;
-  /** The names of the servers that connect through this one, ordered by name. */
-  jumpingThrough(id: string): string[];
-  /** Runs `work` as one write transaction, so what it checked still holds when it writes. */
-  atomically<T>(work: () => T): T;
-}
+export type { JumpHop, ServersStore } from './servers';
 
 export interface ServiceDeps {
   servers: ServersStore;
+  vault: Vault;
+  trustedHostKeys: TrustedHostKeysRepository;
+  /** Whether the vault was given the OS keychain. */
+  keychainAvailable: boolean;
   info: AppInfo;
+  /** How long a prompt waits for an answer; 5 minutes unless a test says otherwise. */
+  promptTimeoutMs?: number;
 }
 
 type EventSources = { [K in EventName]: (listener: (value: LifelineEvents[K]) => void) => Unsubscribe };
 
 /**
- * The one implementation of the renderer contract, shared by the desktop and the web console. Its
- * arguments arrive validated (see requests.ts); it owns the rules that need the database.
+ * The one implementation of the renderer contract, shared by the desktop and the web console, made of
+ * one part per area. Its arguments arrive validated (see requests.ts).
  */
 export class LifelineService implements RequestHandlers {
-  private readonly serversChanged = new Emitter<Server[]>();
-  readonly events: EventSources = { serversChanged: this.serversChanged.event };
+  private readonly servers: ServersApi;
+  private readonly vault: VaultApi;
+  private readonly hostKeys: HostKeysApi;
+  /** For the main-side SSH code: asks the user about host keys and logins through every window. */
+  readonly prompts: PromptBroker;
+  readonly events: EventSources;
 
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(private readonly deps: ServiceDeps) {
+    this.servers = new ServersApi(deps.servers);
+    this.vault = new VaultApi({ vault: deps.vault, servers: deps.servers, keychainAvailable: deps.keychainAvailable });
+    this.hostKeys = new HostKeysApi({ servers: deps.servers, trustedHostKeys: deps.trustedHostKeys });
+    this.prompts = new PromptBroker(deps.promptTimeoutMs ?? PROMPT_TIMEOUT_MS);
+    this.events = {
+      serversChanged: this.servers.onChanged,
+      vaultChanged: this.vault.onVaultChanged,
+      keysChanged: this.vault.onKeysChanged,
+      promptsChanged: this.prompts.onChanged,
+    };
+  }
 
   async getAppInfo(): Promise<Result<AppInfo>> {
     return ok(this.deps.info);
   }
 
-  async listServers(): Promise<Result<Server[]>> {
-    return ok(this.deps.servers.list());
-  }
+  listServers: RequestHandlers['listServers'] = () => this.servers.listServers();
+  createServer: RequestHandlers['createServer'] = (fields) => this.servers.createServer(fields);
+  updateServer: RequestHandlers['updateServer'] = (id, fields) => this.servers.updateServer(id, fields);
+  deleteServer: RequestHandlers['deleteServer'] = (id) => this.servers.deleteServer(id);
 
-  async createServer(fields: ServerFields): Promise<Result<Server>> {
-    const { servers } = this.deps;
-    return this.announceIfSaved(
-      servers.atomically(() => {
-        const problems = referenceProblems(servers, fields, null);
-        if (problems) return invalid(problems);
-        const created = servers.create(fields);
-        return created === 'duplicate-name' ? duplicateName(fields.name) : ok(created);
-      }),
-    );
-  }
+  getVaultStatus: RequestHandlers['getVaultStatus'] = () => this.vault.getVaultStatus();
+  initializeVault: RequestHandlers['initializeVault'] = (setup) => this.vault.initializeVault(setup);
+  unlockVault: RequestHandlers['unlockVault'] = (passphrase) => this.vault.unlockVault(passphrase);
+  lockVault: RequestHandlers['lockVault'] = () => this.vault.lockVault();
+  changeVaultPassphrase: RequestHandlers['changeVaultPassphrase'] = (current, next) => this.vault.changeVaultPassphrase(current, next);
+  listKeys: RequestHandlers['listKeys'] = () => this.vault.listKeys();
+  generateKey: RequestHandlers['generateKey'] = (input) => this.vault.generateKey(input);
+  importKey: RequestHandlers['importKey'] = (input) => this.vault.importKey(input);
+  deleteKey: RequestHandlers['deleteKey'] = (id) => this.vault.deleteKey(id);
+  setServerPassword: RequestHandlers['setServerPassword'] = (serverId, password) => this.vault.setServerPassword(serverId, password);
 
-  async updateServer(id: string, fields: ServerFields): Promise<Result<Server>> {
-    const { servers } = this.deps;
-    return this.announceIfSaved(
-      servers.atomically(() => {
-        if (!servers.jumpHop(id)) return serverNotFound(id);
-        const problems = referenceProblems(servers, fields, id);
-        if (problems) return invalid(problems);
-        const updated = servers.update(id, fields);
-        if (updated === 'duplicate-name') return duplicateName(fields.name);
-        return updated === 'not-found' ? serverNotFound(id) : ok(updated);
-      }),
-    );
-  }
+  answerPrompt: RequestHandlers['answerPrompt'] = (id, answer) => this.prompts.answerPrompt(id, answer);
 
-  async deleteServer(id: string): Promise<Result<{ id: string }>> {
-    const { servers } = this.deps;
-    return this.announceIfSaved(
-      servers.atomically(() => {
-        const server = servers.jumpHop(id);
-        if (!server) return serverNotFound(id);
-        // The schema would quietly make them connect directly; a jump host is removed on purpose instead.
-        const dependents = servers.jumpingThrough(id);
-        if (dependents.length > 0) return stillAJumpServer(server.name, dependents);
-        servers.remove(id);
-        return ok({ id });
-      }),
-    );
-  }
+  listTrustedHostKeys: RequestHandlers['listTrustedHostKeys'] = (serverId) => this.hostKeys.listTrustedHostKeys(serverId);
+  forgetTrustedHostKey: RequestHandlers['forgetTrustedHostKey'] = (serverId, keyType) => this.hostKeys.forgetTrustedHostKey(serverId, keyType);
 
+  /** Cancels every pending prompt and drops every subscriber. */
   dispose(): void {
-    this.serversChanged.dispose();
-  }
-
-  // After the transaction has committed, so listeners never see a change that is then rolled back.
-  private announceIfSaved<T>(result: Result<T>): Result<T> {
-    // Listing costs a query, so skip it when nobody is listening.
-    if (result.ok && this.serversChanged.size > 0) this.serversChanged.fire(this.deps.servers.list());
-    return result;
+    this.prompts.dispose();
+    this.servers.dispose();
+    this.vault.dispose();
   }
 }
 
@@ -113,54 +89,4 @@ export function forwardEvents(
   const names = Object.keys(service.events) as EventName[];
   const unsubscribes = names.map((name) => service.events[name]((value) => send(name, value)));
   return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
-}
-
-/**
- * The rules that need the database: the key and the jump server exist, and the jump servers do not lead
- * back to this server (`id`, null when it is being created and so nobody can point at it yet).
- */
-function referenceProblems(servers: ServersStore, fields: ServerFields, id: string | null): Record<string, string> | null {
-  const problems: Record<string, string> = {};
-  if (fields.keyId !== null && !servers.hasKey(fields.keyId)) {
-    problems.keyId = 'This key is no longer in the vault; choose another key or another authentication method';
-  }
-  const jump = fields.jumpServerId === null ? null : jumpProblem(servers, fields.name, fields.jumpServerId, id);
-  if (jump) problems.jumpServerId = jump;
-  return Object.keys(problems).length > 0 ? problems : null;
-}
-
-function jumpProblem(servers: ServersStore, name: string, jumpServerId: string, id: string | null): string | null {
-  if (jumpServerId === id) return 'A server cannot be its own jump server; choose another server, or none';
-  let hop = servers.jumpHop(jumpServerId);
-  if (!hop) return 'This jump server no longer exists (deleted in another window?); choose another server, or none';
-  const path = [name];
-  // The seen set only guards against a loop already stored, which these very rules keep out.
-  const seen = new Set([jumpServerId]);
-  while (id !== null && hop) {
-    path.push(hop.name);
-    if (hop.jumpServerId === id) {
-      return `Jumping through ${path[1]} leads back here (${[...path, name].join(' → ')}); choose a jump server that does not go through ${name}, or none`;
-    }
-    if (hop.jumpServerId === null || seen.has(hop.jumpServerId)) break;
-    seen.add(hop.jumpServerId);
-    hop = servers.jumpHop(hop.jumpServerId);
-  }
-  return null;
-}
-
-function stillAJumpServer(name: string, dependents: string[]): Result<never> {
-  const list = dependents.map((dependent) => `"${dependent}"`).join(', ');
-  return fail(
-    'VALIDATION',
-    `"${name}" is the jump server of ${list}. Give ${dependents.length === 1 ? 'that server' : 'those servers'} another jump server (or none) first, then delete "${name}".`,
-  );
-}
-
-function duplicateName(name: string): Result<never> {
-  const message = `A server named "${name}" already exists. Choose another name, or edit that server instead.`;
-  return fail('DUPLICATE_NAME', message, { name: 'This name is already used by another server' });
-}
-
-function serverNotFound(id: string): Result<never> {
-  return fail('NOT_FOUND', `Server ${id} no longer exists; it may have been deleted in another window. Reload the list.`);
 }

@@ -1,8 +1,14 @@
 import { runAgentCli } from '../../agent/cli';
 import { resolveDataDir } from '../../agent/data-dir';
 import { version } from '../../agent/version';
+import { StoreError } from '../../agent/store/sqlite';
+import { openCliContext, type CliContext } from './context';
 import { runDesktop } from './desktop';
-import { say, type AppPaths, type CliIo } from './io';
+import { runExec } from './exec';
+import { refuse, say, type AppPaths, type CliIo } from './io';
+import { runKeys } from './keys';
+import { runServers } from './servers';
+import { CliRefusal } from './vault-access';
 import { DEFAULT_WEB_PORT, runWeb } from './web';
 
 const USAGE = `Usage: lifeline [command] [options]
@@ -11,6 +17,18 @@ Commands:
   desktop (default)   Open the desktop control center; without an Electron runtime, the web console.
   web                 Serve the control center to a browser on this machine (one-time token link).
   agent               Run the headless agent on a server (HTTP /health and /health/ready).
+  keys generate [--type ed25519|rsa] [--name N] [--comment C]
+  keys import FILE [--name N]        (passphrase: $LIFELINE_KEY_PASSPHRASE or a prompt)
+  keys list [--json]
+  servers add NAME --host H [--port P] [--user U] [--key KEYNAME | --ssh-agent | --password-env VAR]
+              [--jump SERVER] [--group G] [--tag T]…
+  servers list [--json]
+  servers import-ssh-config [--file F] [--dry-run]
+  exec SERVER [--accept-new] -- COMMAND [ARGS…]
+                      Run one command over SSH: output and exit status passed through; an unknown host
+                      key is refused unless --accept-new (or answered on a terminal); a changed one always.
+
+The key vault opens with $LIFELINE_VAULT_PASSPHRASE when set (scripts, CI), else by a prompt.
 
 Options for web:
   --host H            Address to bind (default 127.0.0.1).
@@ -39,6 +57,12 @@ export async function runCli(argv: string[], io: CliIo, paths: AppPaths): Promis
       return runDesktop(rest, io, paths);
     case 'web':
       return runWeb(rest, io, paths);
+    case 'keys':
+      return withContext(io, (context) => runKeys(rest, io, context));
+    case 'servers':
+      return withContext(io, (context) => runServers(rest, io, context));
+    case 'exec':
+      return withContext(io, (context) => runExec(rest, io, context));
     default:
       if (first.startsWith('-')) return runDesktop(argv, io, paths);
       io.err(`lifeline: unknown command "${first}". Run "lifeline --help" for the commands.`);
@@ -50,4 +74,25 @@ export async function runCli(argv: string[], io: CliIo, paths: AppPaths): Promis
 function wantsHelp(argv: string[]): boolean {
   const end = argv.indexOf('--');
   return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h' || arg === 'help');
+}
+
+/** Runs an SSH command with the data folder open; refusals and bad options are one line and exit code 2. */
+async function withContext(io: CliIo, command: (context: CliContext) => Promise<number>): Promise<number> {
+  let context: CliContext;
+  try {
+    context = openCliContext(process.env);
+  } catch (error) {
+    if (error instanceof StoreError) return refuse(io, error.message);
+    throw error;
+  }
+  try {
+    return await command(context);
+  } catch (error) {
+    // parseArgs reports unknown or malformed options with a code of ERR_PARSE_ARGS_*.
+    const parseError = typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).code!.startsWith('ERR_PARSE_ARGS');
+    if (error instanceof CliRefusal || parseError) return refuse(io, (error as Error).message);
+    throw error;
+  } finally {
+    context.close();
+  }
 }

@@ -1,14 +1,22 @@
+import { readSecretFromTty } from './tty';
+
 /** Where a command writes and which signals end it; tests pass their own. */
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   signals: NodeJS.EventEmitter;
+  /** Raw streams, for commands that pass bytes through (exec). */
+  streams?: { stdin: NodeJS.ReadableStream & { isTTY?: boolean }; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+  /** Asks the person at the terminal; absent (or null answer) when there is no one to ask. */
+  ask?(question: string, options: { secret: boolean }): Promise<string | null>;
 }
 
 export const processIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   signals: process,
+  streams: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+  ask: process.stdin.isTTY ? (question, options) => readSecretFromTty(question, options) : undefined,
 };
 
 /** Where the built parts of the app are, resolved by the entry file (main/cli.ts). */

@@ -20,6 +20,8 @@ beforeEach(() => {
   previousHome = process.env.LIFELINE_HOME;
   process.env.LIFELINE_HOME = dataDir;
   vi.spyOn(console, 'error').mockImplementation(() => {});
+  // Says the keychain is missing, which it is here.
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
 });
 
 afterEach(() => {
@@ -62,6 +64,16 @@ describe('startDesktop', () => {
     const created = await fakeElectron.ipcMain.invoke('lifeline:createServer', sender, { name: 'db-1', host: '10.0.0.5', user: 'root' });
     expect(created).toMatchObject({ ok: true, value: { name: 'db-1', host: '10.0.0.5' } });
     expect(window.webContents.sent.map((m) => m.channel)).toEqual(['lifeline:event:serversChanged']);
+  });
+
+  it('opens the vault after ready, offering a passphrase only when no keyring can protect it', async () => {
+    const window = await startAndBecomeReady();
+    const sender = { contents: window.webContents, frame: window.webContents.mainFrame };
+    const status = await fakeElectron.ipcMain.invoke('lifeline:getVaultStatus', sender);
+    expect(status).toEqual({ ok: true, value: { state: 'uninitialized', wrapping: null, keychainAvailable: false } });
+    const refused = await fakeElectron.ipcMain.invoke('lifeline:initializeVault', sender, { keychain: true });
+    expect(refused).toMatchObject({ ok: false, code: 'CONFLICT', message: expect.stringContaining('passphrase') });
+    expect(console.warn).toHaveBeenCalledWith(expect.stringContaining('keychain is not available'));
   });
 
   it('brings its window forward when a second instance starts', async () => {

@@ -3,8 +3,10 @@ import { app, dialog, type BrowserWindow } from 'electron';
 import { resolveDataDir } from '../../agent/data-dir';
 import { StoreError } from '../../agent/store/sqlite';
 import { openServices, type MainServices } from '../services';
+import type { KeyWrapper } from '../vault';
 import { APP_START_URL } from './app-url';
-import { createIpcTransport } from './ipc';
+import { createIpcTransport, type IpcTransport } from './ipc';
+import { openKeychain } from './keychain';
 import { registerAppScheme, serveRenderer } from './protocol';
 import { createMainWindow } from './window';
 
@@ -38,14 +40,14 @@ export function startDesktop(paths: DesktopPaths): void {
   const dataDir = resolveDataDir();
   app.setPath('userData', dataDir);
   app.setPath('sessionData', join(dataDir, 'electron'));
-  const services = openOrExplain(dataDir);
-  if (services === null) return;
-
-  const ipc = createIpcTransport(services.service);
+  // Opened once the app is ready: only then can Electron tell which keyring would protect the vault.
+  let services: MainServices | null = null;
+  let ipc: IpcTransport | null = null;
   let renderer: { dispose(): void } | null = null;
   let window: BrowserWindow | null = null;
 
   const openWindow = () => {
+    if (ipc === null) return;
     const created = createMainWindow({ preloadPath: paths.preloadPath });
     ipc.attach(created.webContents);
     created.on('closed', () => {
@@ -70,14 +72,19 @@ export function startDesktop(paths: DesktopPaths): void {
     if (app.isReady() && window === null) openWindow();
   });
   app.once('will-quit', () => {
-    ipc.dispose();
+    ipc?.dispose();
     renderer?.dispose();
-    services.close();
+    services?.close();
   });
 
   app
     .whenReady()
-    .then(() => {
+    .then(async () => {
+      const keychain = await openKeychain();
+      if (!keychain.available) console.warn(`lifeline: ${keychain.reason}`);
+      services = openOrExplain(dataDir, keychain.available ? keychain.wrapper : undefined);
+      if (services === null) return;
+      ipc = createIpcTransport(services.service);
       renderer = serveRenderer(paths.rendererDir);
       openWindow();
     })
@@ -89,9 +96,9 @@ export function startDesktop(paths: DesktopPaths): void {
 }
 
 // A refused database is the user's to fix (the message says how); Lifeline quits without touching it.
-function openOrExplain(dataDir: string): MainServices | null {
+function openOrExplain(dataDir: string, keychain: KeyWrapper | undefined): MainServices | null {
   try {
-    return openServices({ dataDir, mode: 'desktop' });
+    return openServices({ dataDir, mode: 'desktop', keychain });
   } catch (error) {
     if (error instanceof StoreError) {
       console.error(`lifeline: ${error.message}`);

@@ -201,6 +201,11 @@ export const fakeElectron = {
       fakeElectron.dialog.errorBoxes.push({ title, content });
     },
   },
+  // A machine without a keyring, like this one: the desktop protects its vault with a passphrase.
+  safeStorage: {
+    isAsyncEncryptionAvailable: (): Promise<boolean> => Promise.resolve(false),
+    getSelectedStorageBackend: (): string => 'basic_text',
+  },
   ipcRenderer: new FakeIpcRenderer(),
   contextBridge: {
     exposed: new Map<string, unknown>(),

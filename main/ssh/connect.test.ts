@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -24,6 +24,8 @@ describe('connectSsh against OpenSSH sshd', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lifeline-connect-'));
+    // The test sshd's account (not the one running the tests) lists it over SFTP.
+    chmodSync(dir, 0o755);
     const [ed25519, rsa, ecdsa, stranger] = await Promise.all([
       makeTestKey(dir, 'ed25519'),
       makeTestKey(dir, 'rsa'),

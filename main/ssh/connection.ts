@@ -65,10 +65,11 @@ export class SshConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.open<ClientChannel>('a command channel', (done) => {
+    const wrap = (channel: ClientChannel) => execChannel(channel, this.channelOwner);
+    return this.open('a command channel', wrap, (done) => {
       if (options.pty) this.session.client.exec(command, { pty: ptyOf(options.pty) }, done);
       else this.session.client.exec(command, done);
-    }).then((channel) => execChannel(channel, this.channelOwner));
+    });
   }
 
   /**
@@ -82,14 +83,15 @@ export class SshConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.open<ClientChannel>('a terminal', (done) => {
+    const wrap = (channel: ClientChannel) => shellChannel(channel, this.channelOwner);
+    return this.open('a terminal', wrap, (done) => {
       if (line === undefined) this.session.client.shell(ptyOf(pty), done);
       else this.session.client.exec(line, { pty: ptyOf(pty) }, done);
-    }).then((channel) => shellChannel(channel, this.channelOwner));
+    });
   }
 
   sftp(): Promise<SFTPWrapper> {
-    return this.open<SFTPWrapper>('an SFTP session', (done) => this.session.client.sftp(done));
+    return this.open('an SFTP session', (sftp: SFTPWrapper) => sftp, (done) => this.session.client.sftp(done));
   }
 
   /** Closes the connection and its jump hosts; resolves once all are closed and onClose listeners ran. */
@@ -121,8 +123,12 @@ export class SshConnection {
     return new SshError('DISCONNECTED', `The connection to ${this.endpoint} was lost with jump host ${index + 1} (${endpointOf(hop.target)}): ${cause.message}`, { cause });
   }
 
-  private open<T>(what: string, request: (done: (error: Error | undefined, value: T) => void) => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  /**
+   * Opens a channel. `wrap` runs inside ssh2's callback: the same packet read that opened the channel can
+   * already carry its exit status and close, so listeners attached a microtask later would miss them.
+   */
+  private open<T, R>(what: string, wrap: (value: T) => R, request: (done: (error: Error | undefined, value: T) => void) => void): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       const closed = (): SshError => this.lostReason() ?? new SshError('DISCONNECTED', `The connection to ${this.endpoint} is closed. Connect again to open ${what}.`);
       if (this.isClosed) {
         reject(closed());
@@ -130,7 +136,7 @@ export class SshConnection {
       }
       try {
         request((error, value) => {
-          if (!error) resolve(value);
+          if (!error) resolve(wrap(value));
           else if (this.isClosed) reject(closed());
           else reject(new SshError('PROTOCOL', `${this.endpoint} did not open ${what}: ${error.message.replace(/^\(SSH\) /, '')}. The server may limit sessions per connection (MaxSessions); close some terminals or reconnect.`, { cause: error }));
         });

@@ -104,6 +104,11 @@ export class ServersRepository implements ServersStore {
     return this.statements.list.all().map(toServer);
   }
 
+  get(id: string): Server | undefined {
+    const row = this.statements.byId.get(id);
+    return row && toServer(row);
+  }
+
   create(fields: ServerFields): Server | 'duplicate-name' {
     return duplicateNameAsResult(() => this.createTransaction(fields));
   }

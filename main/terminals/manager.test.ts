@@ -1,7 +1,7 @@
 // The terminal manager against OpenSSH's real sshd (main/ssh/testing): flow control under a flood,
 // reconnects, tmux, resize, replay and session logs. Nothing here mocks SSH.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -38,6 +38,8 @@ describe('TerminalManager over a real sshd', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lifeline-terminals-'));
+    // The test sshd's account (not the one running the tests) writes the flood file here.
+    chmodSync(dir, 0o777);
     key = await makeTestKey(dir, 'ed25519');
     strangerKey = await makeTestKey(dir, 'ed25519', 'id_stranger');
     loginKey = key;

@@ -79,7 +79,8 @@ export class ApiSockets {
 
     this.answeredPing.set(ws, true);
     ws.on('pong', () => this.answeredPing.set(ws, true));
-    const unsubscribe = forwardEvents(this.service, (name, value) => send({ type: 'event', name, value }));
+    // TypeScript cannot tie a generic event name to its value inside the WireReply union; forwardEvents does.
+    const unsubscribe = forwardEvents(this.service, (name, value) => send({ type: 'event', name, value } as WireReply));
     ws.once('close', unsubscribe);
     // A reset connection emits 'error' then 'close'; without a listener the error would crash the process.
     ws.on('error', () => ws.terminate());

@@ -3,11 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPort } from './free-port';
 import { makeTestKey, type TestKey, type TestKeyType } from './keys';
 import { descendantPids, signalAll } from './process-tree';
+import { createTestUser, type TestUser } from './test-user';
 
 const SSHD = '/usr/sbin/sshd'; // sshd re-executes itself, so it must be started by its absolute path
 const PORT_ATTEMPTS = 5;
@@ -17,7 +18,12 @@ export interface SshdOptions {
   authorizedKeys?: readonly string[];
   /** PasswordAuthentication (off by default). With UsePAM off, sshd checks /etc/shadow: see createTestUser. */
   passwordAuthentication?: boolean;
-  /** The only account allowed to log in; the user running the tests by default. */
+  /**
+   * The only account allowed to log in. By default a throwaway account with /bin/sh and no dotfiles,
+   * removed by stop(): logging in as the user running the tests would run that user's shell start-up
+   * (root's here runs pyenv, which takes ~150 ms and hangs for good on a lock left by any session cut
+   * short mid-start-up), making the tests depend on the machine.
+   */
   user?: string;
   /** Host key types to generate; ed25519 alone by default. */
   hostKeyTypes?: readonly TestKeyType[];
@@ -47,15 +53,17 @@ export interface TestSshd {
 
 export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-sshd-'));
+  const account = options.user === undefined ? await createTestUser() : undefined;
   try {
     // A throwaway account reads authorized_keys with its own rights: the dir must be traversable.
     chmodSync(dir, 0o711);
     mkdirSync('/run/sshd', { recursive: true }); // sshd's privilege-separation chroot
-    const sshd = new SshdProcess(dir, options);
+    const sshd = new SshdProcess(dir, { ...options, user: options.user ?? account!.name }, account);
     await sshd.start();
     return sshd;
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
+    await account?.remove();
     throw error;
   }
 }
@@ -71,9 +79,10 @@ class SshdProcess implements TestSshd {
 
   constructor(
     private readonly dir: string,
-    private readonly options: SshdOptions,
+    private readonly options: SshdOptions & { user: string },
+    private readonly account: TestUser | undefined,
   ) {
-    this.user = options.user ?? userInfo().username;
+    this.user = options.user;
     const authorizedKeys = join(dir, 'authorized_keys');
     writeFileSync(authorizedKeys, (options.authorizedKeys ?? []).map((line) => `${line}\n`).join(''), { mode: 0o644 });
   }
@@ -118,6 +127,7 @@ class SshdProcess implements TestSshd {
   async stop(): Promise<void> {
     await this.end();
     rmSync(this.dir, { recursive: true, force: true });
+    await this.account?.remove();
   }
 
   private async makeHostKeys(): Promise<void> {

@@ -16,11 +16,15 @@ export async function createTestUser(): Promise<TestUser> {
   const name = `lltest${randomBytes(4).toString('hex')}`;
   const password = randomBytes(18).toString('base64url');
   const home = `/home/${name}`;
-  await run('useradd', ['--create-home', '--home-dir', home, '--shell', '/bin/sh', name]);
+  // bash, as on most servers; its start-up files here are Debian's skeleton, which do nothing slow.
+  await run('useradd', ['--create-home', '--home-dir', home, '--shell', '/bin/bash', name]);
   let removed = false;
   const remove = async (): Promise<void> => {
     if (removed) return;
     removed = true;
+    // Whatever the tests left running as the account (a tmux server, a shell cut off mid-way) would
+    // make userdel refuse; it is all ours to end.
+    await run('pkill', ['-KILL', '-u', name]).catch(() => undefined);
     await run('userdel', ['--remove', name]);
   };
   try {

@@ -1,9 +1,11 @@
 import type { MouseEvent } from 'react';
+import { KeysPage } from '../features/keys/KeysPage';
 import { ServersPage } from '../features/servers/ServersPage';
 import { useAppStore } from '../store/store-context';
 import { AboutLine } from './AboutLine';
 import { ComingSoon } from './ComingSoon';
 import { ConnectionBanner } from './ConnectionBanner';
+import { PromptDialog } from './PromptDialog';
 import { Sidebar } from './Sidebar';
 
 export function App() {
@@ -17,10 +19,11 @@ export function App() {
       <div className="workspace">
         <ConnectionBanner />
         <main id="main" tabIndex={-1}>
-          {page === 'servers' ? <ServersPage /> : <ComingSoon key={page} page={page} />}
+          {page === 'servers' ? <ServersPage /> : page === 'keys' ? <KeysPage /> : <ComingSoon key={page} page={page} />}
         </main>
         <AboutLine />
       </div>
+      <PromptDialog />
     </div>
   );
 }

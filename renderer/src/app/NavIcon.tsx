@@ -10,6 +10,12 @@ const SHAPES: Record<PageId, ReactElement> = {
       <path d="M6 5.5h.01M6 14.5h.01" />
     </>
   ),
+  keys: (
+    <>
+      <circle cx="7" cy="10" r="3.5" />
+      <path d="M10.5 10H17.5M14.5 10v3M17 10v2.5" />
+    </>
+  ),
   terminals: (
     <>
       <rect x="2.5" y="3.5" width="15" height="13" rx="1.5" />

@@ -8,6 +8,7 @@ export interface PageInfo {
 
 export const PAGES: Record<PageId, PageInfo> = {
   servers: { label: 'Servers' },
+  keys: { label: 'Keys' },
   terminals: {
     label: 'Terminals',
     comingSoon:

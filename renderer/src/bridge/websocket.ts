@@ -75,6 +75,22 @@ export function connectWebSocketApi(url: string, options: WebSocketApiOptions): 
     updateServer: (id, input) => client.call('updateServer', [id, input]),
     deleteServer: (id) => client.call('deleteServer', [id]),
     onServersChanged: (listener) => client.on('serversChanged', listener),
+    getVaultStatus: () => client.call('getVaultStatus', []),
+    initializeVault: (input) => client.call('initializeVault', [input]),
+    unlockVault: (passphrase) => client.call('unlockVault', [passphrase]),
+    lockVault: () => client.call('lockVault', []),
+    changeVaultPassphrase: (current, next) => client.call('changeVaultPassphrase', [current, next]),
+    onVaultChanged: (listener) => client.on('vaultChanged', listener),
+    listKeys: () => client.call('listKeys', []),
+    generateKey: (input) => client.call('generateKey', [input]),
+    importKey: (input) => client.call('importKey', [input]),
+    deleteKey: (id) => client.call('deleteKey', [id]),
+    onKeysChanged: (listener) => client.on('keysChanged', listener),
+    setServerPassword: (serverId, password) => client.call('setServerPassword', [serverId, password]),
+    answerPrompt: (id, answer) => client.call('answerPrompt', [id, answer]),
+    onPromptsChanged: (listener) => client.on('promptsChanged', listener),
+    listTrustedHostKeys: (serverId) => client.call('listTrustedHostKeys', [serverId]),
+    forgetTrustedHostKey: (serverId, keyType) => client.call('forgetTrustedHostKey', [serverId, keyType]),
   };
   return { api, connection: client, close: () => client.close() };
 }
@@ -110,7 +126,12 @@ class WebSocketClient implements ConnectionSource {
   private nextId = 1;
   private readonly pending = new Map<number, PendingCall>();
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
-  private readonly eventListeners: EventListeners = { serversChanged: new Set() };
+  private readonly eventListeners: EventListeners = {
+    serversChanged: new Set(),
+    vaultChanged: new Set(),
+    keysChanged: new Set(),
+    promptsChanged: new Set(),
+  };
 
   constructor(
     private readonly url: string,

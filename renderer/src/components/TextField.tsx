@@ -12,9 +12,12 @@ interface TextFieldProps {
   inputRef?: Ref<HTMLInputElement>;
   inputMode?: HTMLAttributes<HTMLInputElement>['inputMode'];
   placeholder?: string;
+  /** 'password' hides what is typed (passphrases, saved passwords). */
+  type?: 'text' | 'password';
+  autoComplete?: string;
 }
 
-export function TextField({ id, label, value, onChange, error, hint, required, inputRef, inputMode, placeholder }: TextFieldProps) {
+export function TextField({ id, label, value, onChange, error, hint, required, inputRef, inputMode, placeholder, type = 'text', autoComplete = 'off' }: TextFieldProps) {
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
   const describedBy = [error ? errorId : undefined, hint ? hintId : undefined].filter(Boolean).join(' ');
@@ -26,12 +29,13 @@ export function TextField({ id, label, value, onChange, error, hint, required, i
       </label>
       <input
         id={id}
+        type={type}
         ref={inputRef}
         value={value}
         onChange={(event) => onChange(event.target.value)}
         inputMode={inputMode}
         placeholder={placeholder}
-        autoComplete="off"
+        autoComplete={autoComplete}
         spellCheck={false}
         aria-required={required || undefined}
         aria-invalid={error ? true : undefined}

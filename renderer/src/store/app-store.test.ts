@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import type { AppInfo, LifelineApi, Result, Server, ServerInput, Unsubscribe } from '../../../preload/api';
+import type { AppInfo, KeyInfo, LifelineApi, LifelineEvents, PendingPrompt, Result, Server, ServerInput, Unsubscribe, VaultStatus } from '../../../preload/api';
 import type { ConnectionSource, ConnectionState } from '../bridge';
 import { createAppStore, startAppStore } from './app-store';
 import { pageFromHash } from './navigation-slice';
@@ -79,6 +79,75 @@ class MemoryApi implements LifelineApi {
 
   announce(): void {
     for (const listener of this.listeners) listener([...this.servers]);
+  }
+
+  // The vault, keys and prompts: enough to check that the store follows them.
+  vault: VaultStatus = { state: 'locked', wrapping: 'passphrase', keychainAvailable: false };
+  keys: KeyInfo[] = [];
+  readonly eventListeners: { [K in 'vaultChanged' | 'keysChanged' | 'promptsChanged']: Set<(value: LifelineEvents[K]) => void> } = {
+    vaultChanged: new Set(),
+    keysChanged: new Set(),
+    promptsChanged: new Set(),
+  };
+  answered: Array<[string, unknown]> = [];
+
+  async getVaultStatus(): Promise<Result<VaultStatus>> {
+    return { ok: true, value: this.vault };
+  }
+  async initializeVault(): Promise<Result<VaultStatus>> {
+    return { ok: false, code: 'CONFLICT', message: 'Already set up.' };
+  }
+  async unlockVault(passphrase: string | null): Promise<Result<VaultStatus>> {
+    if (passphrase !== 'right passphrase') return { ok: false, code: 'WRONG_PASSPHRASE', message: 'Wrong.' };
+    this.vault = { ...this.vault, state: 'unlocked' };
+    return { ok: true, value: this.vault };
+  }
+  async lockVault(): Promise<Result<VaultStatus>> {
+    this.vault = { ...this.vault, state: 'locked' };
+    return { ok: true, value: this.vault };
+  }
+  async changeVaultPassphrase(): Promise<Result<VaultStatus>> {
+    return { ok: true, value: this.vault };
+  }
+  onVaultChanged(listener: (status: VaultStatus) => void): Unsubscribe {
+    this.eventListeners.vaultChanged.add(listener);
+    return () => this.eventListeners.vaultChanged.delete(listener);
+  }
+  async listKeys(): Promise<Result<KeyInfo[]>> {
+    return { ok: true, value: [...this.keys] };
+  }
+  async generateKey(input: { name: string }): Promise<Result<KeyInfo>> {
+    const key: KeyInfo = { id: `k${this.nextId++}`, name: input.name, type: 'ssh-ed25519', bits: 256, comment: '', fingerprint: 'SHA256:x', publicKey: 'ssh-ed25519 AAAA', createdAt: 'now' };
+    this.keys.push(key);
+    return { ok: true, value: key };
+  }
+  async importKey(): Promise<Result<KeyInfo>> {
+    return { ok: false, code: 'PASSPHRASE_REQUIRED', message: 'Encrypted.' };
+  }
+  async deleteKey(id: string): Promise<Result<{ id: string }>> {
+    this.keys = this.keys.filter((key) => key.id !== id);
+    return { ok: true, value: { id } };
+  }
+  onKeysChanged(listener: (keys: KeyInfo[]) => void): Unsubscribe {
+    this.eventListeners.keysChanged.add(listener);
+    return () => this.eventListeners.keysChanged.delete(listener);
+  }
+  async setServerPassword(serverId: string, password: string | null): Promise<Result<{ serverId: string; saved: boolean }>> {
+    return { ok: true, value: { serverId, saved: password !== null } };
+  }
+  async answerPrompt(id: string, answer: unknown): Promise<Result<{ id: string }>> {
+    this.answered.push([id, answer]);
+    return id === 'gone' ? { ok: false, code: 'NOT_FOUND', message: 'Answered elsewhere.' } : { ok: true, value: { id } };
+  }
+  onPromptsChanged(listener: (prompts: PendingPrompt[]) => void): Unsubscribe {
+    this.eventListeners.promptsChanged.add(listener);
+    return () => this.eventListeners.promptsChanged.delete(listener);
+  }
+  async listTrustedHostKeys(): Promise<Result<never[]>> {
+    return { ok: true, value: [] };
+  }
+  async forgetTrustedHostKey(): Promise<Result<{ forgotten: number }>> {
+    return { ok: true, value: { forgotten: 0 } };
   }
 }
 
@@ -215,6 +284,55 @@ describe('app store', () => {
     await settled();
 
     expect(store.getState().servers.map((s) => s.name)).toEqual(['new-1']);
+    stop();
+  });
+});
+
+describe('vault, keys and prompts in the store', () => {
+  const prompt = (id: string): PendingPrompt => ({ id, kind: 'host-key', serverId: null, host: 'h', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:f', otherKeys: [] });
+
+  it('loads the vault status and keys, and follows their events until stopped', async () => {
+    const { api, bridge, store } = setup();
+    await api.generateKey({ name: 'deploy' });
+    const stop = startAppStore(store, bridge);
+    await settled();
+    expect(store.getState()).toMatchObject({ vault: { state: 'locked' }, keysStatus: 'ready' });
+    expect(store.getState().keys.map((key) => key.name)).toEqual(['deploy']);
+
+    api.eventListeners.vaultChanged.forEach((listener) => listener({ state: 'unlocked', wrapping: 'passphrase', keychainAvailable: false }));
+    api.eventListeners.keysChanged.forEach((listener) => listener([]));
+    api.eventListeners.promptsChanged.forEach((listener) => listener([prompt('p1')]));
+    expect(store.getState()).toMatchObject({ vault: { state: 'unlocked' }, keys: [], prompts: [{ id: 'p1' }] });
+
+    stop();
+    expect(Object.values(api.eventListeners).map((listeners) => listeners.size)).toEqual([0, 0, 0]);
+  });
+
+  it('keeps the status on a refused unlock and takes the new one on success', async () => {
+    const { bridge, store } = setup();
+    const stop = startAppStore(store, bridge);
+    await settled();
+    expect(await store.getState().unlockVault('wrong')).toMatchObject({ ok: false, code: 'WRONG_PASSPHRASE' });
+    expect(store.getState().vault?.state).toBe('locked');
+    expect(await store.getState().unlockVault('right passphrase')).toMatchObject({ ok: true });
+    expect(store.getState().vault?.state).toBe('unlocked');
+    expect((await store.getState().generateKey({ name: 'new' })).ok).toBe(true);
+    expect(store.getState().keys.map((key) => key.name)).toEqual(['new']);
+    stop();
+  });
+
+  it('drops an answered prompt, also one already answered in another window', async () => {
+    const { api, bridge, store } = setup();
+    const stop = startAppStore(store, bridge);
+    await settled();
+    store.getState().receivePrompts([prompt('p1'), prompt('gone'), prompt('p3')]);
+    await store.getState().answerPrompt('p1', { kind: 'host-key', decision: 'cancel' });
+    await store.getState().answerPrompt('gone', { kind: 'host-key', decision: 'once' });
+    expect(store.getState().prompts.map((p) => p.id)).toEqual(['p3']);
+    expect(api.answered).toEqual([
+      ['p1', { kind: 'host-key', decision: 'cancel' }],
+      ['gone', { kind: 'host-key', decision: 'once' }],
+    ]);
     stop();
   });
 });

@@ -3,9 +3,11 @@ import type { Bridge } from '../bridge';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createConnectionSlice, type ConnectionSlice } from './connection-slice';
 import { createNavigationSlice, type NavigationSlice } from './navigation-slice';
+import { createPromptsSlice, type PromptsSlice } from './prompts-slice';
 import { createServersSlice, type ServersSlice } from './servers-slice';
+import { createVaultSlice, type VaultSlice } from './vault-slice';
 
-export type AppState = ServersSlice & ConnectionSlice & NavigationSlice;
+export type AppState = ServersSlice & ConnectionSlice & NavigationSlice & VaultSlice & PromptsSlice;
 export type AppStore = StoreApi<AppState>;
 
 /** One store made of slices; the API it calls is passed in, so each page and test builds its own. */
@@ -14,26 +16,33 @@ export function createAppStore(bridge: Pick<Bridge, 'api' | 'connection'>): AppS
     ...createServersSlice(bridge.api)(...a),
     ...createConnectionSlice(bridge.api, bridge.connection.current())(...a),
     ...createNavigationSlice(...a),
+    ...createVaultSlice(bridge.api)(...a),
+    ...createPromptsSlice(bridge.api)(...a),
   }));
 }
 
 /**
- * Feeds the store from the bridge: the first loads, the live server list, and the line's state. After a
- * reconnect it loads again, because events sent while the line was down are lost (and a restarted
+ * Feeds the store from the bridge: the first loads, the live servers, vault, keys and prompts, and the
+ * line's state. After a reconnect it loads again, because events sent while the line was down are lost (and a restarted
  * console may serve another data folder). Returns what undoes the subscriptions.
  */
 export function startAppStore(store: AppStore, bridge: Pick<Bridge, 'api' | 'connection'>): Unsubscribe {
   const state = () => store.getState();
-  const stopServers = bridge.api.onServersChanged((servers) => state().receiveServers(servers));
+  const stops = [
+    bridge.api.onServersChanged((servers) => state().receiveServers(servers)),
+    bridge.api.onVaultChanged((vault) => state().receiveVault(vault)),
+    bridge.api.onKeysChanged((keys) => state().receiveKeys(keys)),
+    bridge.api.onPromptsChanged((prompts) => state().receivePrompts(prompts)),
+  ];
   const stopConnection = bridge.connection.onChange((connection) => {
     const wasDown = state().connection === 'reconnecting' || state().connection === 'stopped';
     state().setConnection(connection);
     if (connection === 'open' && wasDown) void reload();
   });
-  const reload = () => Promise.all([state().loadAppInfo(), state().loadServers()]);
+  const reload = () => Promise.all([state().loadAppInfo(), state().loadServers(), state().loadVault()]);
   void reload();
   return () => {
-    stopServers();
+    stops.forEach((stop) => stop());
     stopConnection();
   };
 }

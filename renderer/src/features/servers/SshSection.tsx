@@ -4,6 +4,7 @@ import { TextField } from '../../components/TextField';
 import { useAppStore } from '../../store/store-context';
 import { jumpServerChoices, type FieldName, type FormValues } from './form-values';
 import { SelectField, type SelectOption } from './SelectField';
+import { ServerPasswordField } from './ServerPasswordField';
 
 interface SshSectionProps {
   /** The server being edited, or null for a new one. */
@@ -23,8 +24,7 @@ const AUTH_LABELS: Record<AuthMethod, string> = {
   key: 'Key from the vault',
 };
 
-// A vault key is chosen in the key vault, not here; a server that already uses one keeps it.
-const CHOOSABLE_AUTH: AuthMethod[] = ['agent', 'password', 'keyboard-interactive'];
+const AUTH_ORDER: AuthMethod[] = ['agent', 'key', 'password', 'keyboard-interactive'];
 
 const HOST_KEY_OPTIONS: Array<SelectOption<HostKeyChecking>> = [
   { value: 'ask', label: 'Ask me (recommended)' },
@@ -43,8 +43,22 @@ export function SshSection({ server, values, errors, change, register }: SshSect
     ],
     [servers, server],
   );
+  const keys = useAppStore((state) => state.keys);
   const keyAuth = values.auth === 'key';
-  const authOptions = (keyAuth ? (['key'] as const) : CHOOSABLE_AUTH).map((value) => ({ value, label: AUTH_LABELS[value] }));
+  // A vault key is offered once the vault has one; a server that already uses a key keeps the choice.
+  const authOptions = AUTH_ORDER.filter((value) => value !== 'key' || keyAuth || keys.length > 0).map((value) => ({ value, label: AUTH_LABELS[value] }));
+  const keyId = values.kept.keyId ?? '';
+  const keyOptions = useMemo(() => {
+    const options = keys.map((key) => ({ value: key.id, label: `${key.name} (${key.type}, ${key.fingerprint.slice(0, 19)}…)` }));
+    if (keyId !== '' && !keys.some((key) => key.id === keyId)) options.push({ value: keyId, label: 'A key that is no longer in the vault' });
+    return keyId === '' ? [{ value: '', label: 'Choose a key' }, ...options] : options;
+  }, [keys, keyId]);
+
+  const chooseAuth = (auth: AuthMethod) => {
+    // Switching to a key picks the first one, so the choice is never empty when there is something to choose.
+    const firstKey = auth === 'key' && keyId === '' ? keys[0]?.id : undefined;
+    change(firstKey ? { auth, kept: { ...values.kept, keyId: firstKey } } : { auth }, 'auth', 'keyId');
+  };
 
   return (
     <fieldset className="form-section">
@@ -55,11 +69,24 @@ export function SshSection({ server, values, errors, change, register }: SshSect
           label="Authentication"
           value={values.auth}
           options={authOptions}
-          onChange={(auth) => change({ auth }, 'auth', 'keyId')}
-          error={errors.auth ?? errors.keyId}
-          hint={keyAuth ? 'Set in the key vault, and kept as it is here' : 'How Lifeline logs in'}
-          selectRef={register('auth', 'keyId')}
+          onChange={chooseAuth}
+          error={errors.auth ?? (keyAuth ? undefined : errors.keyId)}
+          hint="How Lifeline logs in"
+          selectRef={register(...(keyAuth ? (['auth'] as const) : (['auth', 'keyId'] as const)))}
         />
+        {keyAuth && (
+          <SelectField
+            id="server-keyId"
+            label="Key"
+            value={keyId}
+            options={keyOptions}
+            onChange={(chosen) => change({ kept: { ...values.kept, keyId: chosen === '' ? null : chosen } }, 'keyId')}
+            error={errors.keyId}
+            hint="Generated or imported on the Keys page"
+            selectRef={register('keyId')}
+          />
+        )}
+        {values.auth === 'password' && <ServerPasswordField server={server} />}
         <SelectField
           id="server-jumpServerId"
           label="Jump server"

@@ -1,0 +1,33 @@
+import { resolveDataDir } from '../../agent/data-dir';
+import type { LifelineService } from '../api/service';
+import { openServices } from '../services';
+import { knownHostsFiles } from '../ssh/known-hosts';
+import type { ServersRepository } from '../store/servers-repository';
+import type { TrustedHostKeysRepository } from '../store/trusted-host-keys';
+import type { Vault } from '../vault';
+
+/** What the SSH commands use: the same store, vault and rules as the desktop and the web console. */
+export interface CliContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly service: LifelineService;
+  readonly servers: ServersRepository;
+  readonly vault: Vault;
+  readonly trustStore: TrustedHostKeysRepository;
+  readonly knownHostsFiles: readonly string[];
+  close(): void;
+}
+
+/** Opens the data folder ($LIFELINE_HOME or the platform's); throws StoreError when it must not be used. */
+export function openCliContext(env: NodeJS.ProcessEnv): CliContext {
+  // The command line serves no UI, so the mode (shown only by getAppInfo) is never read here.
+  const services = openServices({ dataDir: resolveDataDir(env), mode: 'web' });
+  return {
+    env,
+    service: services.service,
+    servers: services.store.servers,
+    vault: services.store.vault,
+    trustStore: services.store.trustedHostKeys,
+    knownHostsFiles: knownHostsFiles(),
+    close: () => services.close(),
+  };
+}
