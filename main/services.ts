@@ -1,7 +1,12 @@
 import type { AppInfo } from '../preload/api';
 import { version } from '../agent/version';
+import { PromptBroker } from './api/prompts';
 import { LifelineService } from './api/service';
+import { knownHostsFiles } from './ssh/known-hosts';
+import { connectServer } from './ssh/server-connector';
 import { openLifelineStore, type LifelineStore } from './store';
+import type { ConnectToServer } from './terminals/connection-pool';
+import { TerminalManager } from './terminals/manager';
 import type { KeyWrapper } from './vault';
 
 export interface MainServices {
@@ -9,7 +14,8 @@ export interface MainServices {
   /** The repositories and the vault, for main-side code that is not a contract method (SSH, the CLI). */
   readonly store: LifelineStore;
   readonly dataDir: string;
-  close(): void;
+  /** Cancels pending prompts, closes every terminal and SSH connection, then the database. */
+  close(): Promise<void>;
 }
 
 export interface ServicesOptions {
@@ -20,25 +26,50 @@ export interface ServicesOptions {
 }
 
 /**
- * Opens what the desktop and the web console share: the store and the service over it. Throws the
- * store's StoreError (with the path and what to do) when the database must not be opened.
+ * Opens what the desktop and the web console share: the store, the terminals and the service over them.
+ * Throws the store's StoreError (with the path and what to do) when the database must not be opened.
  */
 export function openServices(options: ServicesOptions): MainServices {
   const store = openLifelineStore(options.dataDir, { keychain: options.keychain });
+  const prompts = new PromptBroker();
+  // Questions go to whichever window answers first; known_hosts files are looked up afresh each time.
+  const connect: ConnectToServer = (serverId, signal) =>
+    connectServer(
+      serverId,
+      {
+        servers: store.servers,
+        vault: store.vault,
+        trustStore: store.trustedHostKeys,
+        knownHostsFiles: knownHostsFiles(),
+        env: process.env,
+        askHostKey: (question, id) => prompts.askHostKey(question, id),
+        askCredentials: (request, id) => prompts.askCredentials(request, id),
+      },
+      { signal },
+    );
+  const terminals = new TerminalManager({ connect, findServer: (id) => store.servers.get(id), dataDir: options.dataDir });
   const service = new LifelineService({
     servers: store.servers,
     vault: store.vault,
     trustedHostKeys: store.trustedHostKeys,
     keychainAvailable: options.keychain !== undefined,
     info: { version, mode: options.mode, dataDir: options.dataDir },
+    prompts,
+    terminals,
+    connect,
   });
+  let closing: Promise<void> | undefined;
   return {
     service,
     store,
     dataDir: options.dataDir,
-    close() {
-      service.dispose();
-      store.close();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        service.dispose();
+        // Cancelled first, so that no connection is left waiting for an answer while terminals close.
+        prompts.dispose();
+        await terminals.dispose();
+        store.close();
+      })()),
   };
 }

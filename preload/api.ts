@@ -173,6 +173,28 @@ export interface LifelineApi {
   /** Host keys remembered for a server; forgetting one is the deliberate way to accept a changed key. */
   listTrustedHostKeys(serverId: string): Promise<Result<TrustedHostKeyInfo[]>>;
   forgetTrustedHostKey(serverId: string, keyType: string): Promise<Result<{ forgotten: number }>>;
+  /**
+   * Appends the key's public line to `~/.ssh/authorized_keys` on the server, logging in as the server is
+   * set up to. Idempotent: a line already there is left alone. Refuses a `~/.ssh` or `authorized_keys`
+   * that is a symlink or not owned by the login user.
+   */
+  installKey(keyId: string, serverId: string): Promise<Result<{ alreadyInstalled: boolean }>>;
+
+  // ---- Terminals: SSH shells, optionally inside a tmux session, that survive reconnects.
+  openTerminal(input: OpenTerminalInput): Promise<Result<TerminalInfo>>;
+  listTerminals(): Promise<Result<TerminalInfo[]>>;
+  resizeTerminal(id: string, cols: number, rows: number): Promise<Result<TerminalInfo>>;
+  /** Reconnects now instead of waiting for the next retry. */
+  reconnectTerminal(id: string): Promise<Result<TerminalInfo>>;
+  closeTerminal(id: string): Promise<Result<{ id: string }>>;
+  listTmuxSessions(serverId: string): Promise<Result<TmuxSessionInfo[]>>;
+  onTerminalsChanged(listener: (terminals: TerminalInfo[]) => void): Unsubscribe;
+  /**
+   * The byte stream of one terminal, on its own channel (a MessagePort in the desktop, a WebSocket in the
+   * web console), never through the request path. One attachment per terminal: a new one detaches the
+   * previous (another window takes it over) and first receives the recent output to repaint.
+   */
+  attachTerminal(id: string, handlers: TerminalHandlers): TerminalAttachment;
 }
 
 export interface VaultStatus {
@@ -248,10 +270,54 @@ export interface TrustedHostKeyInfo {
   addedAt: string;
 }
 
+export interface OpenTerminalInput {
+  serverId: string;
+  cols: number;
+  rows: number;
+  /** Attach to (or create) this tmux session; omitted: the server's setting; null: a plain shell. */
+  tmuxSession?: string | null;
+}
+
+export type TerminalState = 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'failed';
+
+export interface TerminalInfo {
+  id: string;
+  serverId: string;
+  title: string;
+  state: TerminalState;
+  /** Why it is reconnecting, closed or failed, and what to do. */
+  message: string | null;
+  /** When the next automatic retry happens while reconnecting (ISO 8601). */
+  retryAt: string | null;
+  tmuxSession: string | null;
+  cols: number;
+  rows: number;
+}
+
+export interface TmuxSessionInfo {
+  name: string;
+  windows: number;
+  attached: boolean;
+}
+
+export interface TerminalHandlers {
+  /** Output bytes in order. Call `ack(data.byteLength)` once the terminal has processed them. */
+  onData(data: Uint8Array): void;
+  /** The attachment ended (terminal closed, or another window took it over). */
+  onDetach(reason: string): void;
+}
+
+export interface TerminalAttachment {
+  /** Keyboard input or paste. */
+  write(data: string): void;
+  /** Flow control: the main side pauses the SSH channel while too many bytes are unacknowledged. */
+  ack(bytes: number): void;
+  detach(): void;
+}
 
 /** The request/response half of the contract: what a transport dispatches by name. */
 export type LifelineRequests = {
-  [K in keyof LifelineApi as K extends `on${string}` ? never : K]: LifelineApi[K];
+  [K in keyof LifelineApi as K extends `on${string}` | 'attachTerminal' ? never : K]: LifelineApi[K];
 };
 export type RequestName = keyof LifelineRequests;
 
@@ -261,6 +327,7 @@ export interface LifelineEvents {
   vaultChanged: VaultStatus;
   keysChanged: KeyInfo[];
   promptsChanged: PendingPrompt[];
+  terminalsChanged: TerminalInfo[];
 }
 export type EventName = keyof LifelineEvents;
 
@@ -283,3 +350,9 @@ export type WireReply =
   /** A message that could not be read at all (no usable id); the connection stays open. */
   | { type: 'error'; code: ErrorCode; message: string };
 
+// ---- Web console terminal streams: one WebSocket per attachment at `/terminals/<terminal id>`. ----
+// Main → renderer: binary frames are output bytes; text frames are TerminalServerMessage.
+// Renderer → main: text frames are TerminalClientMessage.
+
+export type TerminalClientMessage = { type: 'input'; data: string } | { type: 'ack'; bytes: number };
+export type TerminalServerMessage = { type: 'detached'; reason: string };

@@ -1,3 +1,4 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { requestNames } from '../main/api/requests';
 import { fakeElectron } from '../main/electron/fake-electron';
@@ -26,9 +27,16 @@ const sampleArgs: Record<string, unknown[]> = {
   answerPrompt: ['prompt-1', { kind: 'host-key', decision: 'cancel' }],
   listTrustedHostKeys: ['id-1'],
   forgetTrustedHostKey: ['id-1', 'ssh-ed25519'],
+  installKey: ['key-1', 'id-1'],
+  openTerminal: [{ serverId: 'id-1', cols: 80, rows: 24, tmuxSession: 'main' }],
+  listTerminals: [],
+  resizeTerminal: ['term-1', 120, 40],
+  reconnectTerminal: ['term-1'],
+  closeTerminal: ['term-1'],
+  listTmuxSessions: ['id-1'],
 };
 
-const EVENTS = { onServersChanged: 'serversChanged', onVaultChanged: 'vaultChanged', onKeysChanged: 'keysChanged', onPromptsChanged: 'promptsChanged' } as const;
+const EVENTS = { onServersChanged: 'serversChanged', onVaultChanged: 'vaultChanged', onKeysChanged: 'keysChanged', onPromptsChanged: 'promptsChanged', onTerminalsChanged: 'terminalsChanged' } as const;
 
 // The preload runs once per page, as here: importing it exposes the API.
 async function loadPreload(): Promise<LifelineApi> {
@@ -46,7 +54,7 @@ describe('preload bridge', () => {
 
   it('exposes only window.lifeline, with one function per request method and one per event', () => {
     expect([...fakeElectron.contextBridge.exposed.keys()]).toEqual(['lifeline']);
-    expect(Object.keys(api).sort()).toEqual([...requestNames, ...Object.keys(EVENTS)].sort());
+    expect(Object.keys(api).sort()).toEqual([...requestNames, ...Object.keys(EVENTS), 'attachTerminal'].sort());
     for (const value of Object.values(api)) expect(value).toBeTypeOf('function');
     expect(Object.keys(sampleArgs).sort()).toEqual([...requestNames].sort());
   });
@@ -97,5 +105,63 @@ describe('preload bridge', () => {
     fakeElectron.ipcRenderer.receive('lifeline:event:serversChanged', []);
     expect(first).toEqual([]);
     expect(second).toEqual([[]]);
+  });
+
+  describe('attachTerminal', () => {
+    // Node's MessagePort also has the DOM's `onmessage` (which the preload uses) and structured cloning.
+    function attachWithPort(id: string) {
+      const data: string[] = [];
+      const detached: string[] = [];
+      const attachment = api.attachTerminal(id, { onData: (bytes) => data.push(Buffer.from(bytes).toString('utf8')), onDetach: (reason) => detached.push(reason) });
+      const invocation = fakeElectron.ipcRenderer.invocations.at(-1)!;
+      return { attachment, data, detached, invocation };
+    }
+
+    function deliverPort(attachmentNumber: unknown): { main: MessagePort; fromPreload: unknown[] } {
+      const { port1: main, port2 } = new MessageChannel();
+      const fromPreload: unknown[] = [];
+      main.on('message', (value: unknown) => fromPreload.push(value));
+      fakeElectron.ipcRenderer.receivePorts('lifeline:terminalPort', { attachment: attachmentNumber }, [port2]);
+      return { main, fromPreload };
+    }
+
+    it('keeps the port: early input is sent once it arrives, output and detach reach the handlers', async () => {
+      const { attachment, data, detached, invocation } = attachWithPort('term-1');
+      expect(invocation).toEqual({ channel: 'lifeline:attachTerminal', args: ['term-1', expect.any(Number)] });
+      attachment.write('ls\n');
+      const { main, fromPreload } = deliverPort(invocation.args[1]);
+      try {
+        main.postMessage(new Uint8Array(Buffer.from('hello')));
+        await vi.waitFor(() => expect(data).toEqual(['hello']));
+        attachment.ack(5);
+        await vi.waitFor(() => expect(fromPreload).toEqual([{ type: 'input', data: 'ls\n' }, { type: 'ack', bytes: 5 }]));
+
+        main.postMessage({ type: 'detached', reason: 'Another window took over this terminal.' });
+        await vi.waitFor(() => expect(detached).toEqual(['Another window took over this terminal.']));
+        attachment.write('after detach');
+        main.postMessage(new Uint8Array(Buffer.from('late')));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(fromPreload).toHaveLength(2);
+        expect(data).toEqual(['hello']);
+      } finally {
+        main.close();
+      }
+    });
+
+    it('detaches with the message of a refused attach, and closes a port nobody waits for', async () => {
+      const invoke = vi.spyOn(fakeElectron.ipcRenderer, 'invoke').mockResolvedValueOnce({ ok: false, code: 'NOT_FOUND', message: 'There is no terminal with id "gone".' });
+      const { detached } = attachWithPort('gone');
+      await vi.waitFor(() => expect(detached).toEqual(['There is no terminal with id "gone".']));
+      const [channel, id, attachmentNumber] = invoke.mock.calls.at(-1)!;
+      expect([channel, id]).toEqual(['lifeline:attachTerminal', 'gone']);
+
+      // Its port, arriving late, is closed rather than kept.
+      const { main } = deliverPort(attachmentNumber);
+      const closed = new Promise((resolve) => main.once('close', resolve));
+      await closed;
+      invoke.mockRestore();
+      const stray = deliverPort(12345);
+      await new Promise((resolve) => stray.main.once('close', resolve));
+    });
   });
 });

@@ -3,7 +3,7 @@
 // here as in main/electron/ipc.ts. The page gets one function per contract method and nothing that
 // could reach another channel.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { LifelineApi, LifelineEvents, RequestName } from './api';
+import type { LifelineApi, LifelineEvents, RequestName, Result, TerminalAttachment, TerminalClientMessage, TerminalHandlers } from './api';
 
 const request = (method: RequestName): `lifeline:${RequestName}` => `lifeline:${method}`;
 
@@ -15,6 +15,84 @@ function subscribe<K extends keyof LifelineEvents>(name: K, listener: (value: Li
   return () => {
     ipcRenderer.removeListener(channel, wrapped);
   };
+}
+
+// The port as the preload sees it: the DOM's MessagePort, which this Node-typed tsconfig does not know.
+interface TerminalPort {
+  onmessage: ((event: { data: unknown }) => void) | null;
+  postMessage(message: TerminalClientMessage): void;
+  close(): void;
+}
+
+// As spelled in main/electron/terminal-ports.ts.
+const ATTACH_TERMINAL_CHANNEL = 'lifeline:attachTerminal';
+const TERMINAL_PORT_CHANNEL = 'lifeline:terminalPort';
+
+/** Attachments waiting for their port, by the number main echoes back with it. */
+const awaitingPort = new Map<number, (port: TerminalPort) => void>();
+let nextAttachment = 0;
+
+ipcRenderer.on(TERMINAL_PORT_CHANNEL, (event: IpcRendererEvent, value: { attachment?: unknown } | null) => {
+  const port = event.ports[0] as unknown as TerminalPort | undefined;
+  const number = value?.attachment;
+  const bind = typeof number === 'number' ? awaitingPort.get(number) : undefined;
+  if (!port) return;
+  // Its attachment was detached (or refused) before the port came: nobody will use it.
+  if (!bind) return port.close();
+  awaitingPort.delete(number as number);
+  bind(port);
+});
+
+/**
+ * A terminal's stream over a MessagePort that stays here: the page gets functions, never the port, so
+ * it can send nothing but input and acks of this one terminal.
+ */
+function attachTerminal(id: string, handlers: TerminalHandlers): TerminalAttachment {
+  const number = nextAttachment++;
+  let port: TerminalPort | undefined;
+  let ended = false;
+  // Typed before the port arrives (a few ms): sent once it does, in order.
+  const early: TerminalClientMessage[] = [];
+  const stop = (): void => {
+    ended = true;
+    awaitingPort.delete(number);
+    port?.close();
+  };
+  const detached = (reason: string): void => {
+    if (ended) return;
+    stop();
+    handlers.onDetach(reason);
+  };
+  const post = (message: TerminalClientMessage): void => {
+    if (ended) return;
+    if (port) port.postMessage(message);
+    else early.push(message);
+  };
+  awaitingPort.set(number, (received) => {
+    port = received;
+    received.onmessage = ({ data }) => {
+      if (data instanceof Uint8Array) handlers.onData(data);
+      else if (isDetached(data)) detached(data.reason);
+    };
+    for (const message of early.splice(0)) received.postMessage(message);
+  });
+  ipcRenderer.invoke(ATTACH_TERMINAL_CHANNEL, id, number).then(
+    (result: Result<null>) => {
+      if (!result.ok) detached(result.message);
+    },
+    (error: unknown) => detached(`Lifeline could not attach the terminal (${String(error)}). Reload the window.`),
+  );
+  return {
+    write: (data) => post({ type: 'input', data }),
+    ack: (bytes) => post({ type: 'ack', bytes }),
+    detach: () => {
+      if (!ended) stop();
+    },
+  };
+}
+
+function isDetached(data: unknown): data is { type: 'detached'; reason: string } {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'detached' && typeof (data as { reason?: unknown }).reason === 'string';
 }
 
 const api = {
@@ -40,6 +118,15 @@ const api = {
   onPromptsChanged: (listener) => subscribe('promptsChanged', listener),
   listTrustedHostKeys: (serverId) => ipcRenderer.invoke(request('listTrustedHostKeys'), serverId),
   forgetTrustedHostKey: (serverId, keyType) => ipcRenderer.invoke(request('forgetTrustedHostKey'), serverId, keyType),
+  installKey: (keyId, serverId) => ipcRenderer.invoke(request('installKey'), keyId, serverId),
+  openTerminal: (input) => ipcRenderer.invoke(request('openTerminal'), input),
+  listTerminals: () => ipcRenderer.invoke(request('listTerminals')),
+  resizeTerminal: (id, cols, rows) => ipcRenderer.invoke(request('resizeTerminal'), id, cols, rows),
+  reconnectTerminal: (id) => ipcRenderer.invoke(request('reconnectTerminal'), id),
+  closeTerminal: (id) => ipcRenderer.invoke(request('closeTerminal'), id),
+  listTmuxSessions: (serverId) => ipcRenderer.invoke(request('listTmuxSessions'), serverId),
+  onTerminalsChanged: (listener) => subscribe('terminalsChanged', listener),
+  attachTerminal,
 } satisfies LifelineApi;
 
 contextBridge.exposeInMainWorld('lifeline', api);

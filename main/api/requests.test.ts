@@ -17,6 +17,8 @@ function recordingHandlers() {
     createServer: record('createServer'),
     updateServer: record('updateServer'),
     deleteServer: record('deleteServer'),
+    openTerminal: record('openTerminal'),
+    resizeTerminal: record('resizeTerminal'),
   } as unknown as RequestHandlers;
   return { handlers, calls };
 }
@@ -97,3 +99,27 @@ describe('dispatch', () => {
     }
   });
 });
+
+describe('terminal requests', () => {
+  it('passes a valid terminal to the handler, with or without a tmux session', async () => {
+    const { handlers, calls } = recordingHandlers();
+    for (const tmuxSession of ['main-1', null, undefined]) {
+      const input = { serverId: 's1', cols: 80, rows: 24, ...(tmuxSession === undefined ? {} : { tmuxSession }) };
+      expect(await dispatch(handlers, 'openTerminal', [input])).toMatchObject({ ok: true });
+    }
+    expect(calls.map(([, [input]]) => (input as { tmuxSession?: string | null }).tmuxSession)).toEqual(['main-1', null, undefined]);
+  });
+
+  it('names the field of a size or tmux name no terminal can have, without calling the handler', async () => {
+    const { handlers, calls } = recordingHandlers();
+    const open = (input: Record<string, unknown>) => dispatch(handlers, 'openTerminal', [{ serverId: 's1', cols: 80, rows: 24, ...input }]);
+    expect(await open({ cols: 1 })).toMatchObject({ ok: false, code: 'VALIDATION', fields: { cols: expect.any(String) } });
+    expect(await open({ rows: 24.5 })).toMatchObject({ ok: false, code: 'VALIDATION', fields: { rows: expect.stringContaining('whole number') } });
+    expect(await open({ tmuxSession: 'a.b' })).toMatchObject({ ok: false, code: 'VALIDATION', fields: { tmuxSession: expect.stringContaining('tmux would rename') } });
+    expect(await open({ shell: '/bin/sh' })).toMatchObject({ ok: false });
+    expect(await dispatch(handlers, 'resizeTerminal', ['t1', 80, 5000])).toMatchObject({ ok: false, code: 'VALIDATION', fields: { rows: expect.any(String) } });
+    expect(await dispatch(handlers, 'resizeTerminal', ['t1', '80', 24])).toMatchObject({ ok: false, code: 'VALIDATION', fields: { cols: expect.any(String) } });
+    expect(calls).toEqual([]);
+  });
+});
+

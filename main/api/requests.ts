@@ -9,9 +9,12 @@ import {
   serverPasswordSchema,
   unlockPassphraseSchema,
 } from '../vault';
-import { serverInputSchema } from './server-rules';
+import { TERMINAL_SIZE } from '../terminals/errors';
+import { serverInputSchema, TMUX_SESSION, TMUX_SESSION_RULE } from './server-rules';
 
 const recordId = z.string({ error: 'id must be text' }).min(1, { error: 'id is required' }).max(64);
+/** Terminal ids are UUIDs; the web console also reads them from a URL path, so nothing else gets through. */
+export const terminalIdSchema = z.string({ error: 'The terminal id must be text' }).regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'The terminal id is not an id' });
 
 const vaultSetup = z
   .object({ passphrase: newPassphraseSchema.optional(), keychain: z.literal(true).optional() })
@@ -29,6 +32,27 @@ const promptAnswer = z.discriminatedUnion('kind', [
 
 // An SSH key type name as OpenSSH spells it (ssh-ed25519, ecdsa-sha2-nistp256, rsa-sha2-512@…).
 const hostKeyType = z.string({ error: 'The key type must be text' }).regex(/^[A-Za-z0-9@._-]{1,100}$/, { error: 'The key type is not an SSH key type name' });
+
+// The same bounds as checkTerminalSize, so a bad size is a field error before it reaches a terminal.
+const { minCols, maxCols, minRows, maxRows } = TERMINAL_SIZE;
+const columns = z.int({ error: `Columns must be a whole number from ${minCols} to ${maxCols}` }).min(minCols).max(maxCols);
+const rows = z.int({ error: `Rows must be a whole number from ${minRows} to ${maxRows}` }).min(minRows).max(maxRows);
+
+const openTerminalInput = z
+  .object({
+    serverId: recordId,
+    cols: columns,
+    rows,
+    tmuxSession: z.string({ error: 'tmux session must be text or null' }).regex(TMUX_SESSION, { error: TMUX_SESSION_RULE }).nullable().optional(),
+  })
+  .strict();
+
+/** What a client may send on a terminal's stream (WebSocket or MessagePort); both transports check it here. */
+export const terminalClientMessageSchema = z.discriminatedUnion('type', [
+  // A paste of a megabyte is plenty; the transports cap whole messages too.
+  z.object({ type: z.literal('input'), data: z.string().max(1024 * 1024) }).strict(),
+  z.object({ type: z.literal('ack'), bytes: z.int().positive() }).strict(),
+]);
 
 /**
  * The argument schemas of every request, by method name. Both transports (IPC and WebSocket) run each
@@ -53,6 +77,13 @@ export const requestSchemas = {
   answerPrompt: z.tuple([recordId, promptAnswer]),
   listTrustedHostKeys: z.tuple([recordId]),
   forgetTrustedHostKey: z.tuple([recordId, hostKeyType]),
+  installKey: z.tuple([idSchema, recordId]),
+  openTerminal: z.tuple([openTerminalInput]),
+  listTerminals: z.tuple([]),
+  resizeTerminal: z.tuple([terminalIdSchema, columns, rows]),
+  reconnectTerminal: z.tuple([terminalIdSchema]),
+  closeTerminal: z.tuple([terminalIdSchema]),
+  listTmuxSessions: z.tuple([recordId]),
 } satisfies Record<RequestName, z.ZodTuple>;
 
 /**
@@ -63,6 +94,7 @@ const typedArguments: Partial<Record<RequestName, ReadonlyArray<string | null>>>
   unlockVault: ['passphrase'],
   changeVaultPassphrase: ['current', 'next'],
   setServerPassword: [null, 'password'],
+  resizeTerminal: [null, 'cols', 'rows'],
 };
 
 export type ParsedArgs<K extends RequestName> = z.output<(typeof requestSchemas)[K]>;

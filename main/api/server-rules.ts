@@ -14,7 +14,8 @@ const USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/;
 const TAG = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 // Usable verbatim as a tmux target: tmux 3.3 stores "a.b" as "a_b" and then reads "-t a.b" as session
 // "a", pane "b", so "." (and ":") are refused rather than silently never matching.
-const TMUX_SESSION = /^[A-Za-z0-9_-]{1,64}$/;
+export const TMUX_SESSION = /^[A-Za-z0-9_-]{1,64}$/;
+export const TMUX_SESSION_RULE = 'tmux session names are 1–64 letters, digits, "_" or "-" (tmux would rename a "."); leave it empty for a plain shell';
 
 export const AUTH_METHODS = ['agent', 'key', 'password', 'keyboard-interactive'] as const satisfies readonly AuthMethod[];
 export const HOST_KEY_CHECKING = ['ask', 'yes', 'accept-new', 'no'] as const satisfies readonly HostKeyChecking[];
@@ -103,9 +104,7 @@ export const serverInputSchema = z
       .nullable()
       .default(null)
       .transform((v) => (v ? v : null))
-      .refine((v) => v === null || TMUX_SESSION.test(v), {
-        error: 'tmux session names are 1–64 letters, digits, "_" or "-" (tmux would rename a "."); leave it empty for a plain shell',
-      }),
+      .refine((v) => v === null || TMUX_SESSION.test(v), { error: TMUX_SESSION_RULE }),
     sessionLog: flag('Session log'),
   })
   .strict()

@@ -15,8 +15,8 @@ beforeEach(() => {
   services = openServices({ dataDir: dir, mode: 'web' });
 });
 
-afterEach(() => {
-  services.close();
+afterEach(async () => {
+  await services.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

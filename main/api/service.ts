@@ -1,11 +1,15 @@
-import type { AppInfo, EventName, LifelineEvents, Result, Unsubscribe } from '../../preload/api';
+import type { AppInfo, EventName, LifelineEvents, Result, TerminalAttachment, TerminalHandlers, Unsubscribe } from '../../preload/api';
 import type { Vault } from '../vault';
 import type { TrustedHostKeysRepository } from '../store/trusted-host-keys';
+import type { ConnectToServer } from '../terminals/connection-pool';
+import type { TerminalManager } from '../terminals/manager';
 import { ok } from './errors';
 import { HostKeysApi } from './host-keys';
-import { PromptBroker, PROMPT_TIMEOUT_MS } from './prompts';
+import { installKey } from './install-key';
+import type { PromptBroker } from './prompts';
 import type { RequestHandlers } from './requests';
 import { ServersApi, type ServersStore } from './servers';
+import { TerminalsApi } from './terminals';
 import { VaultApi } from './vault';
 
 export type { JumpHop, ServersStore } from './servers';
@@ -17,8 +21,15 @@ export interface ServiceDeps {
   /** Whether the vault was given the OS keychain. */
   keychainAvailable: boolean;
   info: AppInfo;
-  /** How long a prompt waits for an answer; 5 minutes unless a test says otherwise. */
-  promptTimeoutMs?: number;
+  /**
+   * Asks every window about host keys and logins. Given rather than made here because `connect` and the
+   * terminals ask through it too; whoever made it disposes it.
+   */
+  prompts: PromptBroker;
+  /** The terminals of this installation; whoever made the manager disposes it. */
+  terminals: TerminalManager;
+  /** Logs in to a stored server, for one-off work such as installKey. */
+  connect: ConnectToServer;
 }
 
 type EventSources = { [K in EventName]: (listener: (value: LifelineEvents[K]) => void) => Unsubscribe };
@@ -31,6 +42,9 @@ export class LifelineService implements RequestHandlers {
   private readonly servers: ServersApi;
   private readonly vault: VaultApi;
   private readonly hostKeys: HostKeysApi;
+  private readonly terminals: TerminalsApi;
+  /** Cancels one-off connections (installKey) when the service is disposed. */
+  private readonly shutdown = new AbortController();
   /** For the main-side SSH code: asks the user about host keys and logins through every window. */
   readonly prompts: PromptBroker;
   readonly events: EventSources;
@@ -39,12 +53,14 @@ export class LifelineService implements RequestHandlers {
     this.servers = new ServersApi(deps.servers);
     this.vault = new VaultApi({ vault: deps.vault, servers: deps.servers, keychainAvailable: deps.keychainAvailable });
     this.hostKeys = new HostKeysApi({ servers: deps.servers, trustedHostKeys: deps.trustedHostKeys });
-    this.prompts = new PromptBroker(deps.promptTimeoutMs ?? PROMPT_TIMEOUT_MS);
+    this.terminals = new TerminalsApi(deps.terminals);
+    this.prompts = deps.prompts;
     this.events = {
       serversChanged: this.servers.onChanged,
       vaultChanged: this.vault.onVaultChanged,
       keysChanged: this.vault.onKeysChanged,
       promptsChanged: this.prompts.onChanged,
+      terminalsChanged: this.terminals.onChanged,
     };
   }
 
@@ -73,9 +89,27 @@ export class LifelineService implements RequestHandlers {
   listTrustedHostKeys: RequestHandlers['listTrustedHostKeys'] = (serverId) => this.hostKeys.listTrustedHostKeys(serverId);
   forgetTrustedHostKey: RequestHandlers['forgetTrustedHostKey'] = (serverId, keyType) => this.hostKeys.forgetTrustedHostKey(serverId, keyType);
 
-  /** Cancels every pending prompt and drops every subscriber. */
+  installKey: RequestHandlers['installKey'] = (keyId, serverId) =>
+    installKey({ servers: this.deps.servers, vault: this.deps.vault, connect: this.deps.connect, signal: this.shutdown.signal }, keyId, serverId);
+
+  openTerminal: RequestHandlers['openTerminal'] = (input) => this.terminals.openTerminal(input);
+  listTerminals: RequestHandlers['listTerminals'] = () => this.terminals.listTerminals();
+  resizeTerminal: RequestHandlers['resizeTerminal'] = (id, cols, rows) => this.terminals.resizeTerminal(id, cols, rows);
+  reconnectTerminal: RequestHandlers['reconnectTerminal'] = (id) => this.terminals.reconnectTerminal(id);
+  closeTerminal: RequestHandlers['closeTerminal'] = (id) => this.terminals.closeTerminal(id);
+  listTmuxSessions: RequestHandlers['listTmuxSessions'] = (serverId) => this.terminals.listTmuxSessions(serverId);
+
+  /**
+   * For the transports: a terminal's byte stream (see LifelineApi.attachTerminal). `id` must be validated
+   * by the caller; throws TerminalError (NOT_FOUND) when there is no such terminal.
+   */
+  attachTerminal(id: string, handlers: TerminalHandlers): TerminalAttachment {
+    return this.terminals.attach(id, handlers);
+  }
+
+  /** Cancels one-off connections and drops every subscriber of the parts it made. */
   dispose(): void {
-    this.prompts.dispose();
+    this.shutdown.abort();
     this.servers.dispose();
     this.vault.dispose();
   }

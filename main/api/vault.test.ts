@@ -42,9 +42,9 @@ beforeEach(() => {
   stopForwarding = forwardEvents(services.service, (name, value) => transcript.push(JSON.stringify({ name, value })));
 });
 
-afterEach(() => {
+afterEach(async () => {
   stopForwarding();
-  services.close();
+  await services.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -278,7 +278,7 @@ describe('prompts through the contract', () => {
 
   it('cancels what is still pending when the services close', async () => {
     const answer = services.service.prompts.askCredentials({ name: 'login', instructions: '', prompts: [{ prompt: 'Password:', echo: false }] }, 's');
-    services.service.dispose();
+    void services.close();
     await expect(answer).resolves.toBeNull();
   });
 });

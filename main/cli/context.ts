@@ -14,7 +14,7 @@ export interface CliContext {
   readonly vault: Vault;
   readonly trustStore: TrustedHostKeysRepository;
   readonly knownHostsFiles: readonly string[];
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Opens the data folder ($LIFELINE_HOME or the platform's); throws StoreError when it must not be used. */

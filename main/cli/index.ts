@@ -93,6 +93,6 @@ async function withContext(io: CliIo, command: (context: CliContext) => Promise<
     if (error instanceof CliRefusal || parseError) return refuse(io, (error as Error).message);
     throw error;
   } finally {
-    context.close();
+    await context.close();
   }
 }

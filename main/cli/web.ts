@@ -32,7 +32,7 @@ export async function runWeb(argv: string[], io: CliIo, paths: AppPaths): Promis
   try {
     console_ = await start(args, services.service, paths, io);
   } catch (error) {
-    services.close();
+    await services.close();
     if (error instanceof WebConsoleError) return refuse(io, error.message);
     throw error;
   }
@@ -43,7 +43,7 @@ export async function runWeb(argv: string[], io: CliIo, paths: AppPaths): Promis
     const stop = async (signal: string) => {
       io.signals.off('SIGINT', onInt).off('SIGTERM', onTerm);
       await console_.close();
-      services.close();
+      await services.close();
       io.err(`Lifeline web console stopped (${signal}).`);
       done(0);
     };

@@ -24,9 +24,9 @@ beforeEach(() => {
   vi.spyOn(console, 'warn').mockImplementation(() => {});
 });
 
-afterEach(() => {
+afterEach(async () => {
   // Whatever a test left open is closed the way Electron would close it.
-  fakeElectron.app.emit('will-quit');
+  await willQuit();
   if (previousHome === undefined) delete process.env.LIFELINE_HOME;
   else process.env.LIFELINE_HOME = previousHome;
   rmSync(dataDir, { recursive: true, force: true });
@@ -34,6 +34,14 @@ afterEach(() => {
 });
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Quitting as Electron does: 'will-quit'; a listener that delays it (preventDefault) calls app.quit() once done. */
+async function willQuit(): Promise<void> {
+  let prevented = false;
+  const quits = fakeElectron.app.quitCalls;
+  fakeElectron.app.emit('will-quit', { preventDefault: () => (prevented = true) });
+  if (prevented) await vi.waitFor(() => expect(fakeElectron.app.quitCalls).toBe(quits + 1));
+}
 
 async function startAndBecomeReady(): Promise<FakeBrowserWindow> {
   startDesktop(paths);
@@ -101,7 +109,7 @@ describe('startDesktop', () => {
     fakeElectron.app.emit('window-all-closed');
     expect(fakeElectron.app.quitCalls).toBe(process.platform === 'darwin' ? 0 : 1);
 
-    fakeElectron.app.emit('will-quit');
+    await willQuit();
     expect(fakeElectron.ipcMain.handlers.size).toBe(0);
     expect(fakeElectron.protocol.handlers.size).toBe(0);
     // Closing the last connection checkpoints and removes the write-ahead log.

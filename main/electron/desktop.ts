@@ -71,10 +71,15 @@ export function startDesktop(paths: DesktopPaths): void {
   app.on('activate', () => {
     if (app.isReady() && window === null) openWindow();
   });
-  app.once('will-quit', () => {
+  app.once('will-quit', (event) => {
     ipc?.dispose();
     renderer?.dispose();
-    services?.close();
+    if (services === null) return;
+    // Terminals end their SSH sessions before the database closes; quitting resumes once they have.
+    event.preventDefault();
+    const closing = services;
+    services = null;
+    void closing.close().finally(() => app.quit());
   });
 
   app

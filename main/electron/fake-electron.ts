@@ -7,7 +7,65 @@ import { EventEmitter } from 'node:events';
 type Handler = (...args: never[]) => unknown;
 
 export class FakeFrame {
+  /** What main posted to this frame with `postMessage`, ports included. */
+  readonly posted: Array<{ channel: string; message: unknown; ports: FakeMessagePortMain[] }> = [];
+
   constructor(public url: string) {}
+
+  postMessage(channel: string, message: unknown, transfer: FakeMessagePortMain[] = []): void {
+    this.posted.push({ channel, message, ports: transfer });
+  }
+}
+
+/**
+ * One end of a MessageChannelMain: messages are delivered asynchronously, in order, once the receiving
+ * end is started; closing either end emits 'close' on both, as a closed channel does in Electron.
+ */
+export class FakeMessagePortMain extends EventEmitter {
+  other: FakeMessagePortMain | undefined;
+  private started = false;
+  closed = false;
+  private readonly inbox: unknown[] = [];
+
+  postMessage(message: unknown): void {
+    const other = this.other;
+    if (this.closed || !other || other.closed) return;
+    // Structured clone: the receiver gets a copy, as across processes.
+    other.inbox.push(structuredClone(message));
+    setImmediate(() => other.flush());
+  }
+
+  start(): void {
+    this.started = true;
+    setImmediate(() => this.flush());
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    setImmediate(() => {
+      this.emit('close');
+      if (this.other && !this.other.closed) {
+        this.other.closed = true;
+        this.other.emit('close');
+      }
+    });
+  }
+
+  private flush(): void {
+    if (!this.started) return;
+    for (const data of this.inbox.splice(0)) this.emit('message', { data, ports: [] });
+  }
+}
+
+export class FakeMessageChannelMain {
+  readonly port1 = new FakeMessagePortMain();
+  readonly port2 = new FakeMessagePortMain();
+
+  constructor() {
+    this.port1.other = this.port2;
+    this.port2.other = this.port1;
+  }
 }
 
 export class FakeSession {
@@ -181,7 +239,12 @@ class FakeIpcRenderer extends EventEmitter {
 
   /** What Electron does when main calls `webContents.send(channel, value)`. */
   receive(channel: string, value: unknown): void {
-    this.emit(channel, { sender: this }, value);
+    this.emit(channel, { sender: this, ports: [] }, value);
+  }
+
+  /** What Electron does when main posts `value` with ports to this frame (`WebFrameMain.postMessage`). */
+  receivePorts(channel: string, value: unknown, ports: unknown[]): void {
+    this.emit(channel, { sender: this, ports }, value);
   }
 
   reset(): void {
@@ -193,6 +256,7 @@ class FakeIpcRenderer extends EventEmitter {
 export const fakeElectron = {
   app: new FakeApp(),
   BrowserWindow: FakeBrowserWindow,
+  MessageChannelMain: FakeMessageChannelMain,
   ipcMain: new FakeIpcMain(),
   protocol: new FakeProtocol(),
   dialog: {

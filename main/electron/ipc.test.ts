@@ -32,9 +32,9 @@ beforeEach(() => {
   transport.attach(window as unknown as WebContents);
 });
 
-afterEach(() => {
+afterEach(async () => {
   transport.dispose();
-  services.close();
+  await services.close();
   rmSync(dataDir, { recursive: true, force: true });
   vi.restoreAllMocks();
 });
@@ -55,8 +55,8 @@ async function expectRefused(sender: { contents: FakeWebContents; frame: FakeFra
 }
 
 describe('IPC transport', () => {
-  it('registers exactly one handler per request method', () => {
-    expect([...fakeElectron.ipcMain.handlers.keys()].sort()).toEqual(requestNames.map((name) => `lifeline:${name}`).sort());
+  it('registers exactly one handler per request method, and one to attach terminals', () => {
+    expect([...fakeElectron.ipcMain.handlers.keys()].sort()).toEqual([...requestNames, 'attachTerminal'].map((name) => `lifeline:${name}`).sort());
   });
 
   it('runs calls from the main frame of its own window against the real store', async () => {

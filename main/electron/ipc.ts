@@ -4,6 +4,7 @@ import { fail } from '../api/errors';
 import { dispatch, requestNames } from '../api/requests';
 import { forwardEvents, type LifelineService } from '../api/service';
 import { isAppUrl } from './app-url';
+import { ATTACH_TERMINAL_CHANNEL, attachTerminalArgs, TerminalPorts } from './terminal-ports';
 
 // preload/index.ts spells the same channel names; it may not import runtime code, only types.
 const requestChannel = (method: RequestName) => `lifeline:${method}` as const;
@@ -22,17 +23,28 @@ export interface IpcTransport {
  */
 export function createIpcTransport(service: LifelineService): IpcTransport {
   const attached = new Map<WebContents, () => void>();
+  const terminalPorts = new TerminalPorts(service);
+  const refusal = (event: IpcMainInvokeEvent, method: string): Result<never> | null => {
+    const problem = senderProblem(event, (contents) => attached.has(contents));
+    if (problem === null) return null;
+    console.warn(`lifeline: refused IPC call ${method}: ${problem}`);
+    return fail('BAD_REQUEST', `Lifeline refused ${method}: ${problem}. Only Lifeline's own window may call it; reload the window if you see this there.`);
+  };
 
   for (const method of requestNames) {
     ipcMain.handle(requestChannel(method), async (event, ...args: unknown[]): Promise<Result<unknown>> => {
-      const problem = senderProblem(event, (contents) => attached.has(contents));
-      if (problem !== null) {
-        console.warn(`lifeline: refused IPC call ${method}: ${problem}`);
-        return fail('BAD_REQUEST', `Lifeline refused ${method}: ${problem}. Only Lifeline's own window may call it; reload the window if you see this there.`);
-      }
-      return dispatch(service, method, args);
+      return refusal(event, method) ?? dispatch(service, method, args);
     });
   }
+  // Not a request of the contract (its answer is a port, not a result), so validated here by its own schema.
+  ipcMain.handle(ATTACH_TERMINAL_CHANNEL, async (event, ...args: unknown[]): Promise<Result<null>> => {
+    const refused = refusal(event, 'attachTerminal');
+    if (refused) return refused;
+    const parsed = attachTerminalArgs.safeParse(args);
+    if (!parsed.success) return fail('BAD_REQUEST', `Invalid arguments for attachTerminal: ${parsed.error.issues.map((issue) => issue.message).join('; ')}.`);
+    // senderProblem has checked that the frame is there and is the window's own.
+    return terminalPorts.attach(event.senderFrame!, ...parsed.data);
+  });
 
   return {
     attach(contents) {
@@ -48,6 +60,8 @@ export function createIpcTransport(service: LifelineService): IpcTransport {
     },
     dispose() {
       for (const method of requestNames) ipcMain.removeHandler(requestChannel(method));
+      ipcMain.removeHandler(ATTACH_TERMINAL_CHANNEL);
+      terminalPorts.dispose();
       for (const detach of [...attached.values()]) detach();
     },
   };

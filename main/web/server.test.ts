@@ -150,8 +150,8 @@ describe('web console start-up', () => {
     tree = makeTempTree();
     services = openServices({ dataDir: tree.dataDir, mode: 'web' });
   });
-  afterEach(() => {
-    services.close();
+  afterEach(async () => {
+    await services.close();
     rmSync(tree.dir, { recursive: true, force: true });
   });
 

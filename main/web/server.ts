@@ -11,6 +11,7 @@ import { handleRequest, handleUpgrade, type ConsoleParts } from './routes';
 import { sendRefusal } from './responses';
 import { ApiSockets } from './socket';
 import { StaticFiles } from './static-files';
+import { TerminalSockets } from './terminal-socket';
 
 export { WebConsoleError, type WebConsoleErrorCode } from './errors';
 
@@ -58,7 +59,8 @@ export async function startWebConsole(options: WebConsoleOptions): Promise<WebCo
   const origin = new URL(`${scheme}://${urlHost(host)}:${port}`).origin;
   const auth = new ConsoleAuth({ port, secure: scheme === 'https' });
   const sockets = new ApiSockets(options.service);
-  const parts: ConsoleParts = { scheme, auth, files, sockets, origin, hostAllowed: createHostCheck({ host, port, scheme }) };
+  const terminalSockets = new TerminalSockets(options.service);
+  const parts: ConsoleParts = { scheme, auth, files, sockets, terminalSockets, origin, hostAllowed: createHostCheck({ host, port, scheme }) };
   server.on('request', (req, res) => {
     handleRequest(parts, req, res).catch((error: unknown) => {
       console.error('lifeline: web console request failed:', error);
@@ -74,16 +76,16 @@ export async function startWebConsole(options: WebConsoleOptions): Promise<WebCo
     url: `${origin}/?token=${auth.token}`,
     origin,
     port,
-    close: () => (closing ??= shutdown(server, sockets)),
+    close: () => (closing ??= shutdown(server, [sockets, terminalSockets])),
   };
 }
 
-async function shutdown(server: Server, sockets: ApiSockets): Promise<void> {
+async function shutdown(server: Server, sockets: readonly { close(): Promise<void> }[]): Promise<void> {
   const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const force = setTimeout(() => server.closeAllConnections(), FORCE_CLOSE_MS);
   try {
-    await sockets.close();
+    await Promise.all(sockets.map((group) => group.close()));
     await serverClosed;
   } finally {
     clearTimeout(force);

@@ -7,17 +7,13 @@ import { fail } from '../api/errors';
 import { dispatch } from '../api/requests';
 import { forwardEvents, type LifelineService } from '../api/service';
 import { refuseUpgrade } from './responses';
+import { closeAllClients, CLOSE_POLICY, CLOSE_TRY_AGAIN_LATER, rawText } from './ws-lifecycle';
 
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 // A client that stops reading would otherwise make us buffer every event for it forever.
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const MAX_BAD_MESSAGES = 20;
 const HEARTBEAT_MS = 30_000;
-const CLOSE_GRACE_MS = 5_000;
-
-const CLOSE_GOING_AWAY = 1001;
-const CLOSE_POLICY = 1008;
-const CLOSE_TRY_AGAIN_LATER = 1013;
 
 // Only the envelope is checked here; the arguments belong to `dispatch`, the one validation path.
 const wireCallSchema = z.object({
@@ -47,17 +43,7 @@ export class ApiSockets {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.heartbeat);
-    const clients = [...this.wss.clients];
-    const closed = clients.map(
-      (ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()))),
-    );
-    for (const ws of clients) ws.close(CLOSE_GOING_AWAY, 'Lifeline web console is shutting down');
-    let force: NodeJS.Timeout | undefined;
-    const timeUp = new Promise<void>((resolve) => (force = setTimeout(resolve, CLOSE_GRACE_MS)));
-    await Promise.race([Promise.all(closed), timeUp]);
-    clearTimeout(force);
-    for (const ws of clients) ws.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await closeAllClients(this.wss, 'Lifeline web console is shutting down');
   }
 
   private attach(ws: WebSocket): void {
@@ -125,9 +111,4 @@ function readCall(data: RawData, isBinary: boolean): ReadCall {
 
 function unreadable(message: string): WireReply {
   return { type: 'error', code: 'BAD_REQUEST', message };
-}
-
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
 }

@@ -44,7 +44,7 @@ export async function startTestConsole(options: Partial<Omit<WebConsoleOptions, 
   try {
     web = await startWebConsole({ port: 0, ...options, service: services.service, staticDir: tree.staticDir });
   } catch (error) {
-    services.close();
+    await services.close();
     rmSync(tree.dir, { recursive: true, force: true });
     throw error;
   }
@@ -55,7 +55,7 @@ export async function startTestConsole(options: Partial<Omit<WebConsoleOptions, 
     host: `127.0.0.1:${web.port}`,
     async close() {
       await web.close();
-      services.close();
+      await services.close();
       rmSync(tree.dir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,7 @@
 import type { MouseEvent } from 'react';
 import { KeysPage } from '../features/keys/KeysPage';
 import { ServersPage } from '../features/servers/ServersPage';
+import { TerminalsPage } from '../features/terminals/TerminalsPage';
 import { useAppStore } from '../store/store-context';
 import { AboutLine } from './AboutLine';
 import { ComingSoon } from './ComingSoon';
@@ -19,7 +20,9 @@ export function App() {
       <div className="workspace">
         <ConnectionBanner />
         <main id="main" tabIndex={-1}>
-          {page === 'servers' ? <ServersPage /> : page === 'keys' ? <KeysPage /> : <ComingSoon key={page} page={page} />}
+          {page === 'servers' ? <ServersPage /> : page === 'keys' ? <KeysPage /> : page === 'terminals' ? null : <ComingSoon key={page} page={page} />}
+          {/* Always mounted: its tabs keep their scrollback and streams while another page is shown. */}
+          <TerminalsPage visible={page === 'terminals'} />
         </main>
         <AboutLine />
       </div>

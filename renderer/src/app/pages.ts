@@ -9,11 +9,7 @@ export interface PageInfo {
 export const PAGES: Record<PageId, PageInfo> = {
   servers: { label: 'Servers' },
   keys: { label: 'Keys' },
-  terminals: {
-    label: 'Terminals',
-    comingSoon:
-      'SSH shells to your servers in tabs: they survive a dropped connection, keep their scrollback and never flood the window.',
-  },
+  terminals: { label: 'Terminals' },
   links: {
     label: 'Links',
     comingSoon:

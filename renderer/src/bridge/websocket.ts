@@ -11,6 +11,7 @@ import type {
   WireReply,
 } from '../../../preload/api';
 import type { Bridge, ConnectionSource, ConnectionState } from './connection';
+import { attachTerminalSocket, terminalSocketUrl, type TerminalSocketConstructor } from './terminal-socket';
 
 // A method signature makes TypeScript compare the event parameter both ways, so the browser's WebSocket
 // and the `ws` package's class (the tests run under Node 20, which has none) both fit this interface.
@@ -36,7 +37,8 @@ export interface RetryDelays {
 }
 
 export interface WebSocketApiOptions {
-  WebSocket: SocketConstructor;
+  /** Opens the API socket and each terminal's stream. */
+  WebSocket: SocketConstructor & TerminalSocketConstructor;
   /** A call without an answer after this long resolves DISCONNECTED. */
   callTimeoutMs?: number;
   retry?: RetryDelays;
@@ -91,6 +93,16 @@ export function connectWebSocketApi(url: string, options: WebSocketApiOptions): 
     onPromptsChanged: (listener) => client.on('promptsChanged', listener),
     listTrustedHostKeys: (serverId) => client.call('listTrustedHostKeys', [serverId]),
     forgetTrustedHostKey: (serverId, keyType) => client.call('forgetTrustedHostKey', [serverId, keyType]),
+    installKey: (keyId, serverId) => client.call('installKey', [keyId, serverId]),
+    openTerminal: (input) => client.call('openTerminal', [input]),
+    listTerminals: () => client.call('listTerminals', []),
+    resizeTerminal: (id, cols, rows) => client.call('resizeTerminal', [id, cols, rows]),
+    reconnectTerminal: (id) => client.call('reconnectTerminal', [id]),
+    closeTerminal: (id) => client.call('closeTerminal', [id]),
+    listTmuxSessions: (serverId) => client.call('listTmuxSessions', [serverId]),
+    onTerminalsChanged: (listener) => client.on('terminalsChanged', listener),
+    // Terminal bytes bypass the call path: each attachment is its own socket with its own flow control.
+    attachTerminal: (id, handlers) => attachTerminalSocket(terminalSocketUrl(url, id), handlers, options.WebSocket),
   };
   return { api, connection: client, close: () => client.close() };
 }
@@ -131,6 +143,7 @@ class WebSocketClient implements ConnectionSource {
     vaultChanged: new Set(),
     keysChanged: new Set(),
     promptsChanged: new Set(),
+    terminalsChanged: new Set(),
   };
 
   constructor(

@@ -1,6 +1,21 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import type { AppInfo, KeyInfo, LifelineApi, LifelineEvents, PendingPrompt, Result, Server, ServerInput, Unsubscribe, VaultStatus } from '../../../preload/api';
+import type {
+  AppInfo,
+  KeyInfo,
+  LifelineApi,
+  LifelineEvents,
+  OpenTerminalInput,
+  PendingPrompt,
+  Result,
+  Server,
+  ServerInput,
+  TerminalAttachment,
+  TerminalInfo,
+  TmuxSessionInfo,
+  Unsubscribe,
+  VaultStatus,
+} from '../../../preload/api';
 import type { ConnectionSource, ConnectionState } from '../bridge';
 import { createAppStore, startAppStore } from './app-store';
 import { pageFromHash } from './navigation-slice';
@@ -148,6 +163,41 @@ class MemoryApi implements LifelineApi {
   }
   async forgetTrustedHostKey(): Promise<Result<{ forgotten: number }>> {
     return { ok: true, value: { forgotten: 0 } };
+  }
+  async installKey(): Promise<Result<{ alreadyInstalled: boolean }>> {
+    return { ok: true, value: { alreadyInstalled: false } };
+  }
+
+  // Terminals: their states only; byte streams are the e2e test's part.
+  terminals: TerminalInfo[] = [];
+  readonly terminalListeners = new Set<(terminals: TerminalInfo[]) => void>();
+  async openTerminal(input: OpenTerminalInput): Promise<Result<TerminalInfo>> {
+    const terminal: TerminalInfo = { id: `t${this.nextId++}`, serverId: input.serverId, title: input.serverId, state: 'connecting', message: null, retryAt: null, tmuxSession: input.tmuxSession ?? null, cols: input.cols, rows: input.rows };
+    this.terminals.push(terminal);
+    return { ok: true, value: terminal };
+  }
+  async listTerminals(): Promise<Result<TerminalInfo[]>> {
+    return { ok: true, value: [...this.terminals] };
+  }
+  async resizeTerminal(id: string): Promise<Result<TerminalInfo>> {
+    return { ok: false, code: 'NOT_FOUND', message: `No terminal ${id}.` };
+  }
+  async reconnectTerminal(id: string): Promise<Result<TerminalInfo>> {
+    return { ok: false, code: 'NOT_FOUND', message: `No terminal ${id}.` };
+  }
+  async closeTerminal(id: string): Promise<Result<{ id: string }>> {
+    this.terminals = this.terminals.filter((terminal) => terminal.id !== id);
+    return { ok: true, value: { id } };
+  }
+  async listTmuxSessions(): Promise<Result<TmuxSessionInfo[]>> {
+    return { ok: true, value: [] };
+  }
+  onTerminalsChanged(listener: (terminals: TerminalInfo[]) => void): Unsubscribe {
+    this.terminalListeners.add(listener);
+    return () => this.terminalListeners.delete(listener);
+  }
+  attachTerminal(): TerminalAttachment {
+    throw new Error('The store never attaches terminals: the Terminals page does.');
   }
 }
 
@@ -334,6 +384,56 @@ describe('vault, keys and prompts in the store', () => {
       ['gone', { kind: 'host-key', decision: 'once' }],
     ]);
     stop();
+  });
+});
+
+describe('terminals in the store', () => {
+  it('adds an opened terminal as the shown tab, whichever of the answer and the event comes first', async () => {
+    const { api, bridge, store } = setup();
+    const stop = startAppStore(store, bridge);
+    await settled();
+    const first = await store.getState().openTerminal({ serverId: 's1', cols: 80, rows: 24 });
+    api.terminalListeners.forEach((listener) => listener([...api.terminals]));
+    const second = await store.getState().openTerminal({ serverId: 's2', cols: 80, rows: 24 });
+
+    expect(first.ok && second.ok).toBe(true);
+    expect(store.getState().terminals.map((terminal) => terminal.serverId)).toEqual(['s1', 's2']);
+    expect(store.getState().activeTerminalId).toBe(second.ok ? second.value.id : null);
+    stop();
+    expect(api.terminalListeners.size).toBe(0);
+  });
+
+  it('broadcast turned on with no choice takes every tab, and turns itself off when its tabs are gone', async () => {
+    const { store } = setup();
+    const state = () => store.getState();
+    await state().openTerminal({ serverId: 's1', cols: 80, rows: 24 });
+    await state().openTerminal({ serverId: 's2', cols: 80, rows: 24 });
+    const [a, b] = state().terminals.map((terminal) => terminal.id);
+
+    state().setBroadcast(true);
+    expect(state().broadcast).toEqual({ on: true, targets: [a, b] });
+    state().toggleBroadcastTarget(a);
+    expect(state().broadcast).toEqual({ on: true, targets: [b] });
+
+    await state().closeTerminal(b);
+    expect(state().broadcast).toEqual({ on: false, targets: [] });
+    expect(state().activeTerminalId).toBe(a);
+  });
+
+  it('remembers why a tab lost its stream until it is attached again or closed', async () => {
+    const { store } = setup();
+    const state = () => store.getState();
+    await state().openTerminal({ serverId: 's1', cols: 80, rows: 24 });
+    const [id] = state().terminals.map((terminal) => terminal.id);
+
+    state().markDetached(id, 'Another window took this terminal over.');
+    expect(state().detached).toEqual({ [id]: 'Another window took this terminal over.' });
+    state().markDetached(id, null);
+    expect(state().detached).toEqual({});
+    state().markDetached(id, 'gone');
+    state().receiveTerminals([]);
+    expect(state().detached).toEqual({});
+    expect(state().activeTerminalId).toBeNull();
   });
 });
 

@@ -5,9 +5,10 @@ import { createConnectionSlice, type ConnectionSlice } from './connection-slice'
 import { createNavigationSlice, type NavigationSlice } from './navigation-slice';
 import { createPromptsSlice, type PromptsSlice } from './prompts-slice';
 import { createServersSlice, type ServersSlice } from './servers-slice';
+import { createTerminalsSlice, type TerminalsSlice } from './terminals-slice';
 import { createVaultSlice, type VaultSlice } from './vault-slice';
 
-export type AppState = ServersSlice & ConnectionSlice & NavigationSlice & VaultSlice & PromptsSlice;
+export type AppState = ServersSlice & ConnectionSlice & NavigationSlice & VaultSlice & PromptsSlice & TerminalsSlice;
 export type AppStore = StoreApi<AppState>;
 
 /** One store made of slices; the API it calls is passed in, so each page and test builds its own. */
@@ -18,11 +19,12 @@ export function createAppStore(bridge: Pick<Bridge, 'api' | 'connection'>): AppS
     ...createNavigationSlice(...a),
     ...createVaultSlice(bridge.api)(...a),
     ...createPromptsSlice(bridge.api)(...a),
+    ...createTerminalsSlice(bridge.api)(...a),
   }));
 }
 
 /**
- * Feeds the store from the bridge: the first loads, the live servers, vault, keys and prompts, and the
+ * Feeds the store from the bridge: the first loads, the live servers, vault, keys, prompts and terminals, and the
  * line's state. After a reconnect it loads again, because events sent while the line was down are lost (and a restarted
  * console may serve another data folder). Returns what undoes the subscriptions.
  */
@@ -33,13 +35,14 @@ export function startAppStore(store: AppStore, bridge: Pick<Bridge, 'api' | 'con
     bridge.api.onVaultChanged((vault) => state().receiveVault(vault)),
     bridge.api.onKeysChanged((keys) => state().receiveKeys(keys)),
     bridge.api.onPromptsChanged((prompts) => state().receivePrompts(prompts)),
+    bridge.api.onTerminalsChanged((terminals) => state().receiveTerminals(terminals)),
   ];
   const stopConnection = bridge.connection.onChange((connection) => {
     const wasDown = state().connection === 'reconnecting' || state().connection === 'stopped';
     state().setConnection(connection);
     if (connection === 'open' && wasDown) void reload();
   });
-  const reload = () => Promise.all([state().loadAppInfo(), state().loadServers(), state().loadVault()]);
+  const reload = () => Promise.all([state().loadAppInfo(), state().loadServers(), state().loadVault(), state().loadTerminals()]);
   void reload();
   return () => {
     stops.forEach((stop) => stop());

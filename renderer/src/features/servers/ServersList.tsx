@@ -1,6 +1,8 @@
 import { memo, type MouseEvent } from 'react';
 import type { Server } from '../../../../preload/api';
+import { pageHash } from '../../store/navigation-slice';
 import { useAppStore } from '../../store/store-context';
+import { INITIAL_SIZE } from '../terminals/OpenTerminalForm';
 
 export type RowAction = (server: Server, opener: HTMLElement) => void;
 
@@ -75,6 +77,12 @@ export function ServersList({ onAdd, onEdit, onDelete }: ServersListProps) {
 }
 
 const ServerRow = memo(function ServerRow({ server, onEdit, onDelete }: { server: Server; onEdit: RowAction; onDelete: RowAction }) {
+  const openTerminal = useAppStore((state) => state.openTerminal);
+  // The Terminals page shows the new tab, or why it could not be opened (its state line says the rest).
+  const open = () => {
+    void openTerminal({ serverId: server.id, ...INITIAL_SIZE });
+    window.location.hash = pageHash('terminals');
+  };
   return (
     <tr data-testid="server-row">
       <th scope="row">{server.name}</th>
@@ -96,6 +104,9 @@ const ServerRow = memo(function ServerRow({ server, onEdit, onDelete }: { server
         )}
       </td>
       <td className="row-actions">
+        <button type="button" className="button small" aria-label={`Open terminal on ${server.name}`} onClick={open}>
+          Open terminal
+        </button>
         <button type="button" className="button small" aria-label={`Edit ${server.name}`} onClick={(event) => onEdit(server, event.currentTarget)}>
           Edit
         </button>
