@@ -143,7 +143,8 @@ class SshdProcess implements TestSshd {
       `ListenAddress 127.0.0.1:${this.port}`,
       ...this.hostKeys.map((key) => `HostKey ${key.path}`),
       `PidFile ${join(this.dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(this.dir, 'authorized_keys')}`,
+      // The account's own file too, as a real server reads it: a key installed there (installKey) logs in.
+      `AuthorizedKeysFile ${join(this.dir, 'authorized_keys')} .ssh/authorized_keys`,
       `AllowUsers ${this.user}`,
       'UsePAM no',
       'StrictModes no',

@@ -1,4 +1,4 @@
-import type { GenerateKeyInput, ImportKeyInput, KeyInfo, LifelineApi, Result, VaultSetup, VaultStatus } from '../../../preload/api';
+import type { GenerateKeyInput, ImportKeyInput, KeyInfo, LifelineApi, Result, TrustedHostKeyInfo, VaultSetup, VaultStatus } from '../../../preload/api';
 import type { StateCreator } from 'zustand/vanilla';
 import type { LoadStatus } from './servers-slice';
 
@@ -19,6 +19,11 @@ export interface VaultSlice {
   deleteKey(id: string): Promise<Result<{ id: string }>>;
   /** Saves (or with null forgets) a server's login password in the vault; it never comes back. */
   setServerPassword(serverId: string, password: string | null): Promise<Result<{ serverId: string; saved: boolean }>>;
+  /** Appends the key's public line to the server's authorized_keys; nothing is kept here. */
+  installKey(keyId: string, serverId: string): Promise<Result<{ alreadyInstalled: boolean }>>;
+  /** Asked for each time the server's settings open, so the list is never stale. */
+  listTrustedHostKeys(serverId: string): Promise<Result<TrustedHostKeyInfo[]>>;
+  forgetTrustedHostKey(serverId: string, keyType: string): Promise<Result<{ forgotten: number }>>;
   receiveVault(status: VaultStatus): void;
   receiveKeys(keys: KeyInfo[]): void;
 }
@@ -69,6 +74,9 @@ export const createVaultSlice = (api: LifelineApi): StateCreator<VaultSlice> => 
     },
 
     setServerPassword: (serverId, password) => api.setServerPassword(serverId, password),
+    installKey: (keyId, serverId) => api.installKey(keyId, serverId),
+    listTrustedHostKeys: (serverId) => api.listTrustedHostKeys(serverId),
+    forgetTrustedHostKey: (serverId, keyType) => api.forgetTrustedHostKey(serverId, keyType),
 
     receiveVault: (vault) => set({ vault }),
     receiveKeys: (keys) => {

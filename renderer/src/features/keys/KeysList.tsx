@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { KeyInfo } from '../../../../preload/api';
 import { useAppStore } from '../../store/store-context';
+import { InstallKeyForm } from './InstallKeyForm';
 
 interface KeysListProps {
   onDelete(key: KeyInfo, opener: HTMLElement): void;
@@ -42,6 +43,7 @@ export function KeysList({ onDelete }: KeysListProps) {
 
 function KeyCard({ keyInfo, onDelete }: { keyInfo: KeyInfo; onDelete: KeysListProps['onDelete'] }) {
   const [copied, setCopied] = useState<string | null>(null);
+  const [installing, setInstalling] = useState(false);
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(keyInfo.publicKey);
@@ -79,8 +81,12 @@ function KeyCard({ keyInfo, onDelete }: { keyInfo: KeyInfo; onDelete: KeysListPr
         <button type="button" className="button small" onClick={() => void copy()}>
           Copy public key
         </button>
+        <button type="button" className="button small" aria-expanded={installing} onClick={() => setInstalling(!installing)}>
+          Install on server…
+        </button>
         <span role="status">{copied}</span>
       </div>
+      {installing && <InstallKeyForm keyInfo={keyInfo} onClose={() => setInstalling(false)} />}
     </li>
   );
 }

@@ -13,6 +13,7 @@ import {
   type TextFieldName,
 } from './form-values';
 import { SshSection } from './SshSection';
+import { TrustedHostKeys } from './TrustedHostKeys';
 
 interface ServerFormProps {
   /** The server to edit, or null to add one. */
@@ -114,6 +115,7 @@ export function ServerForm({ server, onDone }: ServerFormProps) {
         <TextField {...field('tags')} label="Tags" hint="Separated by commas, e.g. web, eu" />
       </div>
       <SshSection server={server} values={values} errors={errors} change={change} register={register} />
+      {server && <TrustedHostKeys server={server} />}
       <div className="form-actions">
         <p className="form-message" role="alert" data-testid="form-message">
           {message}

@@ -3,6 +3,7 @@ import type { AuthMethod, HostKeyChecking, Server } from '../../../../preload/ap
 import { TextField } from '../../components/TextField';
 import { useAppStore } from '../../store/store-context';
 import { jumpServerChoices, type FieldName, type FormValues } from './form-values';
+import { CheckboxField } from './CheckboxField';
 import { SelectField, type SelectOption } from './SelectField';
 import { ServerPasswordField } from './ServerPasswordField';
 
@@ -33,7 +34,7 @@ const HOST_KEY_OPTIONS: Array<SelectOption<HostKeyChecking>> = [
   { value: 'no', label: 'Accept new keys without asking' },
 ];
 
-/** How the server is reached: authentication, jump server, host key checking and tmux. */
+/** How the server is reached: authentication, jump server, host key checking, tmux, agent forwarding and logging. */
 export function SshSection({ server, values, errors, change, register }: SshSectionProps) {
   const servers = useAppStore((state) => state.servers);
   const jumpOptions = useMemo(
@@ -115,6 +116,20 @@ export function SshSection({ server, values, errors, change, register }: SshSect
           error={errors.tmuxSession}
           hint="Optional: terminals attach to it, e.g. main"
           inputRef={register('tmuxSession')}
+        />
+        <CheckboxField
+          id="server-agentForwarding"
+          label="Forward my ssh-agent"
+          checked={values.agentForwarding}
+          onChange={(agentForwarding) => change({ agentForwarding })}
+          hint="Lets commands on the server use your local keys; only for servers you trust"
+        />
+        <CheckboxField
+          id="server-sessionLog"
+          label="Keep a session log"
+          checked={values.sessionLog}
+          onChange={(sessionLog) => change({ sessionLog })}
+          hint="Each terminal's raw transcript goes to logs/ in the data folder"
         />
       </div>
     </fieldset>

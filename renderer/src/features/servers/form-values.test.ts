@@ -52,9 +52,19 @@ describe('toServerInput', () => {
       jumpServerId: null,
       strictHostKeyChecking: 'ask',
       tmuxSession: '',
+      agentForwarding: false,
+      sessionLog: false,
     });
-    const chosen = toServerInput({ ...EMPTY_FORM, auth: 'password', jumpServerId: 'bastion-id', strictHostKeyChecking: 'yes', tmuxSession: 'main' });
-    expect(chosen).toMatchObject({ auth: 'password', jumpServerId: 'bastion-id', strictHostKeyChecking: 'yes', tmuxSession: 'main' });
+    const chosen = toServerInput({
+      ...EMPTY_FORM,
+      auth: 'password',
+      jumpServerId: 'bastion-id',
+      strictHostKeyChecking: 'yes',
+      tmuxSession: 'main',
+      agentForwarding: true,
+      sessionLog: true,
+    });
+    expect(chosen).toMatchObject({ auth: 'password', jumpServerId: 'bastion-id', strictHostKeyChecking: 'yes', tmuxSession: 'main', agentForwarding: true, sessionLog: true });
   });
 });
 

@@ -24,7 +24,7 @@ export type TextFieldName = 'name' | 'host' | 'port' | 'user' | 'group' | 'tags'
  * The server's settings that this form does not show. They go back exactly as they came, because saving
  * replaces every field: without them an edit would quietly reset them to their defaults.
  */
-export type KeptSettings = Pick<ServerInput, 'keyId' | 'agentForwarding' | 'keepaliveInterval' | 'keepaliveCountMax' | 'sessionLog'>;
+export type KeptSettings = Pick<ServerInput, 'keyId' | 'keepaliveInterval' | 'keepaliveCountMax'>;
 
 /** What the user typed and chose, as typed. */
 export type FormValues = Record<TextFieldName, string> & {
@@ -32,6 +32,8 @@ export type FormValues = Record<TextFieldName, string> & {
   /** '' to connect directly. */
   jumpServerId: string;
   strictHostKeyChecking: HostKeyChecking;
+  agentForwarding: boolean;
+  sessionLog: boolean;
   kept: KeptSettings;
 };
 
@@ -47,6 +49,8 @@ export const EMPTY_FORM: FormValues = {
   jumpServerId: '',
   strictHostKeyChecking: 'ask',
   tmuxSession: '',
+  agentForwarding: false,
+  sessionLog: false,
   kept: {},
 };
 
@@ -62,12 +66,12 @@ export function formValuesOf(server: Server): FormValues {
     jumpServerId: server.jumpServerId ?? '',
     strictHostKeyChecking: server.strictHostKeyChecking,
     tmuxSession: server.tmuxSession ?? '',
+    agentForwarding: server.agentForwarding,
+    sessionLog: server.sessionLog,
     kept: {
       keyId: server.keyId,
-      agentForwarding: server.agentForwarding,
       keepaliveInterval: server.keepaliveInterval,
       keepaliveCountMax: server.keepaliveCountMax,
-      sessionLog: server.sessionLog,
     },
   };
 }
@@ -94,6 +98,8 @@ export function toServerInput(values: FormValues): ServerInput {
     jumpServerId: values.jumpServerId === '' ? null : values.jumpServerId,
     strictHostKeyChecking: values.strictHostKeyChecking,
     tmuxSession: values.tmuxSession,
+    agentForwarding: values.agentForwarding,
+    sessionLog: values.sessionLog,
   };
 }
 
