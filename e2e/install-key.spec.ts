@@ -5,8 +5,8 @@ import { startSshd, type TestSshd } from '../main/ssh/testing/sshd';
 import { createTestUser, type TestUser } from '../main/ssh/testing/test-user';
 import config from '../playwright.config';
 import { expect, test } from './fixtures';
+import { setUpVaultWithKey } from './vault-ui';
 
-const VAULT_PASSPHRASE = 'e2e vault passphrase';
 
 // The DOM renderer's rows are text the test can read (see terminals.spec.ts).
 const launchOptions = config.use?.launchOptions ?? {};
@@ -42,17 +42,7 @@ test('install a key over a password login, switch to it, and forget the trusted 
   await page.goto(running.url);
 
   await test.step('set up the vault and generate a key', async () => {
-    await page.getByRole('link', { name: 'Keys' }).click();
-    const vault = page.getByTestId('vault-panel');
-    await vault.getByLabel('Passphrase', { exact: true }).fill(VAULT_PASSPHRASE);
-    await vault.getByLabel('Repeat passphrase').fill(VAULT_PASSPHRASE);
-    await vault.getByRole('button', { name: 'Set up the vault' }).click();
-    await expect(page.getByTestId('vault-state')).toContainText('The vault is unlocked');
-    await page.getByRole('button', { name: 'Generate key', exact: true }).click();
-    const form = page.getByTestId('generate-form');
-    await form.getByLabel('Key name').fill('e2e-install');
-    await form.getByRole('button', { name: 'Generate key' }).click();
-    await expect(page.getByTestId('key-card').filter({ hasText: 'e2e-install' })).toBeVisible();
+    await setUpVaultWithKey(page, 'e2e-install');
   });
 
   await test.step('add the loopback sshd with password authentication and save its password', async () => {

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from './fixtures';
+import { VAULT_PASSPHRASE } from './vault-ui';
 
-const VAULT_PASSPHRASE = 'e2e vault passphrase';
 const KEY_PASSPHRASE = 'e2e key passphrase';
 
 test('keys: set up the vault, generate, import an encrypted key, lock and unlock; no secret reaches the page', async ({ page, consoles }) => {

@@ -3,8 +3,8 @@ import type { Page } from '@playwright/test';
 import { startSshd, type TestSshd } from '../main/ssh/testing/sshd';
 import config from '../playwright.config';
 import { expect, test } from './fixtures';
+import { setUpVaultWithKey } from './vault-ui';
 
-const VAULT_PASSPHRASE = 'e2e vault passphrase';
 
 // Without WebGL the tabs must fall back to xterm's DOM renderer on their own, and that renderer's rows
 // (`.xterm-rows`) are text the test can read; with WebGL (SwiftShader here) the screen is a canvas.
@@ -44,17 +44,8 @@ test('terminals: key login to a real sshd, host key prompt, typing, resize, a se
 
   let publicKey = '';
   await test.step('set up the vault and generate a key; its public line is what the server will trust', async () => {
-    await page.getByRole('link', { name: 'Keys' }).click();
-    const vault = page.getByTestId('vault-panel');
-    await vault.getByLabel('Passphrase', { exact: true }).fill(VAULT_PASSPHRASE);
-    await vault.getByLabel('Repeat passphrase').fill(VAULT_PASSPHRASE);
-    await vault.getByRole('button', { name: 'Set up the vault' }).click();
-    await expect(page.getByTestId('vault-state')).toContainText('The vault is unlocked');
-    await page.getByRole('button', { name: 'Generate key', exact: true }).click();
-    const form = page.getByTestId('generate-form');
-    await form.getByLabel('Key name').fill('e2e-login');
-    await form.getByRole('button', { name: 'Generate key' }).click();
-    const shown = page.getByTestId('key-card').filter({ hasText: 'e2e-login' }).getByTestId('key-public');
+    const card = await setUpVaultWithKey(page, 'e2e-login');
+    const shown = card.getByTestId('key-public');
     await expect(shown).toHaveValue(/^ssh-ed25519 AAAA\S+/);
     publicKey = await shown.inputValue();
   });
