@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Page } from '@playwright/test';
+import type { Page, WebSocketRoute } from '@playwright/test';
 import { startSshd, type TestSshd } from '../main/ssh/testing/sshd';
 import config from '../playwright.config';
 import { expect, test } from './fixtures';
@@ -40,6 +40,12 @@ const shownTab = (page: Page) => page.getByTestId('terminal-tab').filter({ has: 
 
 test('terminals: key login to a real sshd, host key prompt, typing, resize, a second tab, broadcast, takeover', async ({ page, consoles, browserErrors }) => {
   const running = await consoles.start();
+  // Every WebSocket of this page passes through Playwright, so a step below can cut them as a network
+  // drop would, while the console itself keeps running.
+  const lines: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
+  await page.routeWebSocket(/\/(api|terminals\/[^/?]+)$/, (line) => {
+    lines.push({ page: line, server: line.connectToServer() });
+  });
   await page.goto(running.url);
 
   let publicKey = '';
@@ -171,10 +177,28 @@ test('terminals: key login to a real sshd, host key prompt, typing, resize, a se
     await expect.poll(() => screenLines(page)).toContain('still-2');
   });
 
+  await test.step('the console connection drops: the tab says so, then reattaches by itself once it is back', async () => {
+    await run(page, 'echo before-$((2*5))');
+    await expect.poll(() => screenLines(page)).toContain('before-10');
+    const cut = lines.splice(0);
+    expect(cut.length).toBeGreaterThanOrEqual(2);
+    for (const line of cut) {
+      await line.server.close({ code: 1001, reason: 'cut by the test' });
+      await line.page.close({ code: 1001, reason: 'cut by the test' });
+    }
+    await expect(page.getByTestId('connection-banner')).toBeVisible();
+    // No click: the tab's stream comes back with the connection, repainted once from the recent output.
+    await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+    await expect(page.getByTestId('terminal-status')).toHaveText('Connected.');
+    await expect.poll(async () => (await screenLines(page)).filter((line) => line === 'before-10')).toEqual(['before-10']);
+    await run(page, 'echo after-$((4+4))');
+    await expect.poll(() => screenLines(page)).toContain('after-8');
+  });
+
   await test.step('closing a tab ends its terminal; the other one stays', async () => {
     await page.getByRole('button', { name: 'Close loopback (2)' }).click();
     await expect(page.getByTestId('terminal-tab')).toHaveCount(1);
     await expect(shownTab(page)).toContainText('loopback');
-    expect(await screenLines(page)).toContain('still-2');
+    expect(await screenLines(page)).toContain('after-8');
   });
 });

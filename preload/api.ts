@@ -303,8 +303,12 @@ export interface TmuxSessionInfo {
 export interface TerminalHandlers {
   /** Output bytes in order. Call `ack(data.byteLength)` once the terminal has processed them. */
   onData(data: Uint8Array): void;
-  /** The attachment ended (terminal closed, or another window took it over). */
-  onDetach(reason: string): void;
+  /**
+   * The attachment ended: the terminal closed, another window took it over, or (`lineLost`) the line
+   * that carried the stream dropped — the web console's connection, not the terminal, which lives on
+   * and can be attached again once the line is back.
+   */
+  onDetach(reason: string, lineLost?: boolean): void;
 }
 
 export interface TerminalAttachment {

@@ -12,12 +12,13 @@ export interface FlowLimits {
   readonly replayBytes: number;
 }
 
-// Bytes, not characters: what crosses the wire and what memory holds. An SSH channel delivers packets of
-// at most 32 KiB (ssh2's packet size), so 128 KiB keeps about four packets in flight to the renderer, the
-// depth at which xterm.js measured its full speed here (64 KB writes, 5 in flight); VS Code's 100k
-// characters of mostly-ASCII output is about the same. 16 KiB resumes the channel before the renderer
-// runs dry, as VS Code's 5k does for its smaller per-ack batches.
-export const DEFAULT_FLOW_LIMITS: FlowLimits = { highWatermark: 128 * 1024, lowWatermark: 16 * 1024, replayBytes: 256 * 1024 };
+// Bytes, not characters: what crosses the wire and what memory holds. The window must cover what is in
+// flight during one ack round trip (the renderer parses a batch, its ack crosses back, the channel
+// resumes, sshd refills): at xterm.js's tens of MB/s that is hundreds of KiB. Measured here, a 128 KiB
+// window left the page idle between batches; 1 MiB with a resume at 256 KiB keeps it busy and still
+// bounds what one terminal holds to about a megabyte. (VS Code's 100k characters suit its smaller,
+// per-5k-character acks; ours ack whole parsed batches.)
+export const DEFAULT_FLOW_LIMITS: FlowLimits = { highWatermark: 1024 * 1024, lowWatermark: 256 * 1024, replayBytes: 256 * 1024 };
 
 /** Read-only counters, for tests and diagnostics. */
 export interface FlowStats {

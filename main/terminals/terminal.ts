@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises';
 import type { ExecExit, ShellChannel } from '../ssh/channels';
 import { SshError } from '../ssh/errors';
 import type { ConnectionLease, ConnectionPool } from './connection-pool';
+import { ChunkBatcher } from './batch';
 import { FlowControl, type FlowConsumer, type FlowLimits, type FlowStats } from './flow';
 import { needsPerson, retryDelay, type RetryPolicy } from './retry';
 import type { RotatingLog } from './session-log';
@@ -38,6 +39,7 @@ interface Live {
 interface Attached {
   readonly handlers: TerminalHandlers;
   readonly consumer: FlowConsumer;
+  readonly batcher: ChunkBatcher;
 }
 
 /**
@@ -109,14 +111,17 @@ export class Terminal {
    */
   attach(handlers: TerminalHandlers): TerminalAttachment {
     this.detachCurrent('Another window took over this terminal.');
-    const consumer = this.flow.attach((chunk) => {
+    const batcher = new ChunkBatcher((chunk) => {
       try {
         handlers.onData(chunk);
       } catch (error) {
         console.error(`lifeline: terminal ${this.id}: the output handler failed:`, error);
       }
     });
-    const attached: Attached = { handlers, consumer };
+    const consumer = this.flow.attach((chunk) => batcher.push(chunk));
+    // The replay goes out before attach returns, as promised; live output is joined per turn.
+    batcher.flush();
+    const attached: Attached = { handlers, consumer, batcher };
     this.attached = attached;
     return {
       // Input typed while the connection is down has nowhere to go: a shell that comes back later
@@ -128,6 +133,7 @@ export class Terminal {
       detach: () => {
         if (this.attached !== attached) return;
         this.attached = undefined;
+        batcher.discard();
         consumer.detach();
       },
     };
@@ -263,6 +269,8 @@ export class Terminal {
     const attached = this.attached;
     if (!attached) return;
     this.attached = undefined;
+    // Output that arrived before the reason is shown before it.
+    attached.batcher.flush();
     attached.consumer.detach();
     try {
       attached.handlers.onDetach(reason);

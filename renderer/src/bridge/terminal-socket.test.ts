@@ -54,13 +54,20 @@ async function setUp() {
   servers.push(server);
   const chunks: Uint8Array[] = [];
   const detaches: string[] = [];
+  const lineLost: boolean[] = [];
   const attachment = attachTerminalSocket(
     terminalSocketUrl(server.apiUrl, 'term 1'),
-    { onData: (data) => chunks.push(data), onDetach: (reason) => detaches.push(reason) },
+    {
+      onData: (data) => chunks.push(data),
+      onDetach: (reason, lost) => {
+        detaches.push(reason);
+        lineLost.push(lost === true);
+      },
+    },
     WebSocket,
   );
   attachments.push(attachment);
-  return { server, attachment, chunks, detaches };
+  return { server, attachment, chunks, detaches, lineLost };
 }
 
 afterEach(async () => {
@@ -104,7 +111,7 @@ describe('attachTerminalSocket', () => {
   });
 
   it('reports a detached frame once, with its reason, and stops sending', async () => {
-    const { server, attachment, detaches } = await setUp();
+    const { server, attachment, detaches, lineLost } = await setUp();
     await vi.waitFor(() => expect(server.sockets).toHaveLength(1));
     const closed = once(server.sockets[0], 'close');
 
@@ -115,16 +122,18 @@ describe('attachTerminalSocket', () => {
     attachment.write('ignored');
     expect(server.received).toEqual([]);
     expect(detaches).toHaveLength(1);
+    expect(lineLost).toEqual([false]);
   });
 
-  it('reports a dropped socket as a detach that says how to continue', async () => {
-    const { server, detaches } = await setUp();
+  it('reports a dropped socket as a lost line, with a reason that says how to continue', async () => {
+    const { server, detaches, lineLost } = await setUp();
     await vi.waitFor(() => expect(server.sockets).toHaveLength(1));
 
     server.sockets[0].terminate();
 
     await vi.waitFor(() => expect(detaches).toHaveLength(1));
     expect(detaches[0]).toMatch(/closed.*reattach/);
+    expect(lineLost).toEqual([true]);
   });
 
   it('detach() closes the socket without reporting a detach', async () => {

@@ -17,7 +17,7 @@ export interface TerminalSocketLike {
 export type TerminalSocketConstructor = new (url: string) => TerminalSocketLike;
 
 const LOST =
-  'The connection to the web console closed, so this tab stopped receiving output. The terminal keeps running on the console: reattach to continue.';
+  'The connection to the web console closed, so this tab stopped receiving output. The terminal keeps running on the console: the tab reattaches when the connection is back, or reattach now.';
 
 /** `ws://host/api` → `ws://host/terminals/<id>`: the stream lives on the same origin as the API. */
 export function terminalSocketUrl(apiUrl: string, id: string): string {
@@ -36,13 +36,13 @@ export function attachTerminalSocket(url: string, handlers: TerminalHandlers, We
   let ended = false;
   const queued: string[] = [];
 
-  const end = (reason: string | null) => {
+  const end = (reason: string | null, lineLost = false) => {
     if (ended) return;
     ended = true;
     queued.length = 0;
     socket.onopen = socket.onclose = socket.onerror = socket.onmessage = null;
     socket.close(1000, 'detached');
-    if (reason !== null) handlers.onDetach(reason);
+    if (reason !== null) handlers.onDetach(reason, lineLost);
   };
   const send = (message: TerminalClientMessage) => {
     if (ended) return;
@@ -63,7 +63,8 @@ export function attachTerminalSocket(url: string, handlers: TerminalHandlers, We
     const reason = detachedReason(event.data);
     if (reason !== undefined) end(reason);
   };
-  socket.onclose = () => end(LOST);
+  // A close without a `detached` message first is the line dropping, not the console letting go.
+  socket.onclose = () => end(LOST, true);
   // An error is always followed by a close event, which reports it once.
   socket.onerror = () => undefined;
 

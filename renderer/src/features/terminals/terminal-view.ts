@@ -4,7 +4,9 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import type { LifelineApi, TerminalAttachment } from '../../../../preload/api';
+import { batchAcks } from './ack-batch';
 import { openLink } from './open-link';
+import { Reattacher } from './reattach';
 import { isShortcut } from './shortcuts';
 
 export interface TerminalViewOptions {
@@ -16,6 +18,8 @@ export interface TerminalViewOptions {
   detached(id: string, reason: string | null): void;
   /** Ctrl+Shift+F in the terminal. */
   search(id: string): void;
+  /** Whether the line to the main side is up now (a dropped stream then retries on its own). */
+  connectionOpen(): boolean;
 }
 
 // Resizing a window fires many observations; the PTY needs only the last size.
@@ -34,6 +38,7 @@ export class TerminalView {
   readonly searcher = new SearchAddon();
   private readonly observer: ResizeObserver;
   private attachment: TerminalAttachment | null = null;
+  private readonly reattacher = new Reattacher(() => this.attach());
   private webgl: WebglAddon | null = null;
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
   private sentSize = '';
@@ -71,23 +76,35 @@ export class TerminalView {
   /** (Re)attaches the stream; the main side first replays recent output so the screen is repainted. */
   attach(): void {
     if (this.disposed) return;
+    this.reattacher.settle();
     this.attachment?.detach();
     // A new attachment starts with the recent output again: written on top of what the screen already
     // shows it would appear twice, and stale modes (alternate screen, colours) would stay on.
     if (this.attached) this.term.reset();
     this.attached = true;
     this.options.detached(this.options.id, null);
+    const ack = batchAcks((bytes) => attachment.ack(bytes));
     const attachment = this.options.api.attachTerminal(this.options.id, {
       // Ack only once xterm has parsed the bytes: that is what keeps a flood from piling up in the page.
-      onData: (data) => this.term.write(data, () => attachment.ack(data.byteLength)),
-      onDetach: (reason) => {
+      onData: (data) => {
+        this.reattacher.flowing();
+        this.term.write(data, () => ack(data.byteLength));
+      },
+      onDetach: (reason, lineLost) => {
         // An attachment this view already replaced has nothing to report.
         if (this.attachment !== attachment) return;
         this.attachment = null;
         this.options.detached(this.options.id, reason);
+        if (lineLost) this.reattacher.lineLost(this.options.connectionOpen());
+        else this.reattacher.settle();
       },
     });
     this.attachment = attachment;
+  }
+
+  /** The line to the main side is back: a stream lost with it attaches again. */
+  connectionOpened(): void {
+    this.reattacher.connectionOpened();
   }
 
   /** Sends input to this terminal's shell. */
@@ -126,6 +143,7 @@ export class TerminalView {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.resizeTimer);
+    this.reattacher.dispose();
     this.observer.disconnect();
     this.attachment?.detach();
     this.attachment = null;

@@ -8,12 +8,19 @@ import { TerminalView } from './terminal-view';
 export class TerminalViews {
   private readonly views = new Map<string, TerminalView>();
   private shown: string | null = null;
+  private readonly stopWatching: () => void;
 
   constructor(
     private readonly store: AppStore,
     private readonly container: HTMLElement,
     private readonly openSearch: (id: string) => void,
-  ) {}
+  ) {
+    this.stopWatching = store.subscribe((state, previous) => {
+      if (state.connection === 'open' && previous.connection !== 'open') {
+        for (const view of this.views.values()) view.connectionOpened();
+      }
+    });
+  }
 
   /** Creates views for new terminals, disposes those of closed ones, shows `active` (none when null). */
   sync(ids: string[], active: string | null): void {
@@ -35,6 +42,7 @@ export class TerminalViews {
   }
 
   dispose(): void {
+    this.stopWatching();
     for (const view of this.views.values()) view.dispose();
     this.views.clear();
     this.shown = null;
@@ -54,6 +62,7 @@ export class TerminalViews {
       input: (fromId, data) => this.route(fromId, data),
       detached: (terminalId, reason) => this.store.getState().markDetached(terminalId, reason),
       search: this.openSearch,
+      connectionOpen: () => this.store.getState().connection === 'open',
     });
     this.container.append(view.element);
     return view;
