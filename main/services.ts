@@ -1,9 +1,9 @@
+import { homedir } from 'node:os';
 import type { AppInfo } from '../preload/api';
 import { version } from '../agent/version';
 import { PromptBroker } from './api/prompts';
 import { LifelineService } from './api/service';
-import { knownHostsFiles } from './ssh/known-hosts';
-import { connectServer } from './ssh/server-connector';
+import { connectorDeps, connectServer } from './ssh/server-connector';
 import { openLifelineStore, type LifelineStore } from './store';
 import type { ConnectToServer } from './terminals/connection-pool';
 import { TerminalManager } from './terminals/manager';
@@ -23,6 +23,8 @@ export interface ServicesOptions {
   mode: AppInfo['mode'];
   /** The desktop's OS keychain, when it really encrypts; the web console protects the vault by passphrase only. */
   keychain?: KeyWrapper;
+  /** The home folder of the account main runs as (its ~/.ssh); defaults to os.homedir(). */
+  home?: string;
 }
 
 /**
@@ -32,21 +34,16 @@ export interface ServicesOptions {
 export function openServices(options: ServicesOptions): MainServices {
   const store = openLifelineStore(options.dataDir, { keychain: options.keychain });
   const prompts = new PromptBroker();
-  // Questions go to whichever window answers first; known_hosts files are looked up afresh each time.
-  const connect: ConnectToServer = (serverId, signal) =>
-    connectServer(
-      serverId,
-      {
-        servers: store.servers,
-        vault: store.vault,
-        trustStore: store.trustedHostKeys,
-        knownHostsFiles: knownHostsFiles(),
-        env: process.env,
-        askHostKey: (question, id) => prompts.askHostKey(question, id),
-        askCredentials: (request, id) => prompts.askCredentials(request, id),
-      },
-      { signal },
-    );
+  const home = options.home ?? homedir();
+  // Questions go to whichever window answers first; known_hosts files are read afresh at each connect.
+  const deps = connectorDeps({
+    store,
+    env: process.env,
+    home,
+    askHostKey: (question, id) => prompts.askHostKey(question, id),
+    askCredentials: (request, id) => prompts.askCredentials(request, id),
+  });
+  const connect: ConnectToServer = (serverId, signal) => connectServer(serverId, deps, { signal });
   const terminals = new TerminalManager({ connect, findServer: (id) => store.servers.get(id), dataDir: options.dataDir });
   const service = new LifelineService({
     servers: store.servers,
@@ -57,6 +54,7 @@ export function openServices(options: ServicesOptions): MainServices {
     prompts,
     terminals,
     connect,
+    home,
   });
   let closing: Promise<void> | undefined;
   return {

@@ -37,6 +37,11 @@ export type ErrorCode =
   | 'UNREACHABLE'
   /** The user cancelled (a prompt was dismissed). */
   | 'CANCELLED'
+  /**
+   * An SSH client config (or a file it includes) is missing, unreadable or has a line ssh would refuse;
+   * the message names the file and line and what to do.
+   */
+  | 'SSH_CONFIG_ERROR'
   /** A bug or an unexpected failure on the main side; the message says what was logged. */
   | 'INTERNAL';
 
@@ -129,6 +134,56 @@ export interface ServerInput extends Partial<SshSettings> {
   group?: string | null;
 }
 
+/** Which OpenSSH client config to read. */
+export interface SshConfigSource {
+  /**
+   * An absolute path, or one starting with `~/` (the home folder of the account the main side runs as).
+   * Omitted: `~/.ssh/config`. Includes in it are read relative to `~/.ssh`, as ssh reads them.
+   */
+  file?: string;
+}
+
+export interface SshConfigImportInput extends SshConfigSource {
+  /** Names of hosts from the preview's `create` list. */
+  hosts: string[];
+}
+
+/** A server the import would create. */
+export interface SshConfigHost {
+  /** Its name in Lifeline: the Host alias, or the hop as written for a jump host only named in a ProxyJump. */
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  /** The key files the config names for it (absolute). They are not imported: the server logs in with the ssh-agent. */
+  identityFiles: string[];
+  /** The servers it connects through, by name, first hop first; the last one becomes its jump server. */
+  jumpChain: string[];
+  /** The other settings the config gives it; what is missing takes Lifeline's default. */
+  settings: Partial<Pick<SshSettings, 'keepaliveInterval' | 'keepaliveCountMax' | 'strictHostKeyChecking' | 'agentForwarding'>>;
+}
+
+/** A host (or a line) of the config that is not imported, and why. */
+export interface SshConfigSkipped {
+  host: string;
+  reason: string;
+}
+
+export interface SshConfigPreview {
+  /** Every file read, the main config first (absolute paths). */
+  files: string[];
+  /** Jump servers come before the servers that go through them. */
+  create: SshConfigHost[];
+  skipped: SshConfigSkipped[];
+}
+
+export interface SshConfigImportOutcome {
+  /** In the order they were created, jump servers first. */
+  created: Server[];
+  /** The chosen hosts that were not created, and why. */
+  notCreated: SshConfigSkipped[];
+}
+
 export interface LifelineApi {
   getAppInfo(): Promise<Result<AppInfo>>;
 
@@ -141,6 +196,14 @@ export interface LifelineApi {
 
   /** Fires after any change to the servers, by this client or another one, with the full new list. */
   onServersChanged(listener: (servers: Server[]) => void): Unsubscribe;
+
+  /** Reads an OpenSSH client config and says which servers it would create and what it skips, and why. Writes nothing. */
+  previewSshConfigImport(source: SshConfigSource): Promise<Result<SshConfigPreview>>;
+  /**
+   * Reads the config again and creates the chosen hosts (names from the preview's `create`), jump servers
+   * first. A host whose jump server is planned but not chosen is not created either.
+   */
+  importSshConfig(input: SshConfigImportInput): Promise<Result<SshConfigImportOutcome>>;
 
   // ---- Key vault: private keys and passphrases never cross this contract; keys are ids and public data.
   getVaultStatus(): Promise<Result<VaultStatus>>;

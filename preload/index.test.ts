@@ -14,6 +14,8 @@ const sampleArgs: Record<string, unknown[]> = {
   createServer: [{ name: 'web-1', host: 'web-1.example.com', user: 'deploy' }],
   updateServer: ['id-1', { name: 'web-1', host: 'web-1.example.com', user: 'deploy' }],
   deleteServer: ['id-1'],
+  previewSshConfigImport: [{ file: '/home/me/.ssh/config' }],
+  importSshConfig: [{ file: '~/.ssh/config', hosts: ['web-1', 'bastion'] }],
   getVaultStatus: [],
   initializeVault: [{ passphrase: 'correct horse' }],
   unlockVault: ['correct horse'],

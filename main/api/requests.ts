@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { LifelineRequests, RequestName, Result } from '../../preload/api';
 import { fail, invalid } from './errors';
@@ -47,6 +48,29 @@ const openTerminalInput = z
   })
   .strict();
 
+// PATH_MAX on Linux; a longer path cannot name a file anyway.
+const MAX_PATH = 4096;
+const sshConfigFile = z
+  .string({ error: 'The config file must be a path (text)' })
+  .min(1, { error: 'Give the path of the SSH config file, like ~/.ssh/config' })
+  .max(MAX_PATH, { error: `The path must be at most ${MAX_PATH} characters` })
+  .refine((path) => !/[\u0000-\u001f\u007f]/.test(path), { error: 'The path must not contain control characters' })
+  // A relative path would depend on the folder the main side was started in, which the user cannot see.
+  .refine((path) => isAbsolute(path) || path.startsWith('~/'), { error: 'Give the path from the root (like /home/me/.ssh/config) or from your home folder (like ~/.ssh/config)' });
+
+const sshConfigSource = z.object({ file: sshConfigFile.optional() }).strict();
+
+const sshConfigImportInput = z
+  .object({
+    file: sshConfigFile.optional(),
+    hosts: z
+      .array(z.string({ error: 'Host names must be text' }).min(1).max(256), { error: 'hosts must be a list of host names' })
+      .min(1, { error: 'Choose at least one host to import' })
+      // Far beyond any real config; it only bounds the work one call can ask for.
+      .max(10_000, { error: 'At most 10000 hosts at once' }),
+  })
+  .strict();
+
 /** What a client may send on a terminal's stream (WebSocket or MessagePort); both transports check it here. */
 export const terminalClientMessageSchema = z.discriminatedUnion('type', [
   // A paste of a megabyte is plenty; the transports cap whole messages too.
@@ -64,6 +88,8 @@ export const requestSchemas = {
   createServer: z.tuple([serverInputSchema]),
   updateServer: z.tuple([recordId, serverInputSchema]),
   deleteServer: z.tuple([recordId]),
+  previewSshConfigImport: z.tuple([sshConfigSource]),
+  importSshConfig: z.tuple([sshConfigImportInput]),
   getVaultStatus: z.tuple([]),
   initializeVault: z.tuple([vaultSetup]),
   unlockVault: z.tuple([unlockPassphraseSchema.nullable()]),

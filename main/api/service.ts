@@ -9,6 +9,7 @@ import { installKey } from './install-key';
 import type { PromptBroker } from './prompts';
 import type { RequestHandlers } from './requests';
 import { ServersApi, type ServersStore } from './servers';
+import { SshConfigImportApi } from './ssh-config-import';
 import { TerminalsApi } from './terminals';
 import { VaultApi } from './vault';
 
@@ -30,6 +31,8 @@ export interface ServiceDeps {
   terminals: TerminalManager;
   /** Logs in to a stored server, for one-off work such as installKey. */
   connect: ConnectToServer;
+  /** The home folder of the account main runs as: where `~/.ssh/config` is imported from by default. */
+  home: string;
 }
 
 type EventSources = { [K in EventName]: (listener: (value: LifelineEvents[K]) => void) => Unsubscribe };
@@ -43,6 +46,7 @@ export class LifelineService implements RequestHandlers {
   private readonly vault: VaultApi;
   private readonly hostKeys: HostKeysApi;
   private readonly terminals: TerminalsApi;
+  private readonly sshConfigImport: SshConfigImportApi;
   /** Cancels one-off connections (installKey) when the service is disposed. */
   private readonly shutdown = new AbortController();
   /** For the main-side SSH code: asks the user about host keys and logins through every window. */
@@ -54,6 +58,8 @@ export class LifelineService implements RequestHandlers {
     this.vault = new VaultApi({ vault: deps.vault, servers: deps.servers, keychainAvailable: deps.keychainAvailable });
     this.hostKeys = new HostKeysApi({ servers: deps.servers, trustedHostKeys: deps.trustedHostKeys });
     this.terminals = new TerminalsApi(deps.terminals);
+    // Imported servers are created through this service, so they pass the same rules and announce themselves.
+    this.sshConfigImport = new SshConfigImportApi({ servers: deps.servers, service: this, home: deps.home });
     this.prompts = deps.prompts;
     this.events = {
       serversChanged: this.servers.onChanged,
@@ -72,6 +78,8 @@ export class LifelineService implements RequestHandlers {
   createServer: RequestHandlers['createServer'] = (fields) => this.servers.createServer(fields);
   updateServer: RequestHandlers['updateServer'] = (id, fields) => this.servers.updateServer(id, fields);
   deleteServer: RequestHandlers['deleteServer'] = (id) => this.servers.deleteServer(id);
+  previewSshConfigImport: RequestHandlers['previewSshConfigImport'] = (source) => this.sshConfigImport.previewSshConfigImport(source);
+  importSshConfig: RequestHandlers['importSshConfig'] = (input) => this.sshConfigImport.importSshConfig(input);
 
   getVaultStatus: RequestHandlers['getVaultStatus'] = () => this.vault.getVaultStatus();
   initializeVault: RequestHandlers['initializeVault'] = (setup) => this.vault.initializeVault(setup);

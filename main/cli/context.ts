@@ -1,7 +1,6 @@
 import { resolveDataDir } from '../../agent/data-dir';
 import type { LifelineService } from '../api/service';
 import { openServices } from '../services';
-import { knownHostsFiles } from '../ssh/known-hosts';
 import type { ServersRepository } from '../store/servers-repository';
 import type { TrustedHostKeysRepository } from '../store/trusted-host-keys';
 import type { Vault } from '../vault';
@@ -12,8 +11,7 @@ export interface CliContext {
   readonly service: LifelineService;
   readonly servers: ServersRepository;
   readonly vault: Vault;
-  readonly trustStore: TrustedHostKeysRepository;
-  readonly knownHostsFiles: readonly string[];
+  readonly trustedHostKeys: TrustedHostKeysRepository;
   close(): Promise<void>;
 }
 
@@ -26,8 +24,7 @@ export function openCliContext(env: NodeJS.ProcessEnv): CliContext {
     service: services.service,
     servers: services.store.servers,
     vault: services.store.vault,
-    trustStore: services.store.trustedHostKeys,
-    knownHostsFiles: knownHostsFiles(),
+    trustedHostKeys: services.store.trustedHostKeys,
     close: () => services.close(),
   };
 }

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import type { SshConnection } from '../ssh/connect';
 import { SshError } from '../ssh/connect';
-import { connectServer, serverChain } from '../ssh/server-connector';
+import { connectorDeps, connectServer, serverChain, type ConnectorPrompts } from '../ssh/server-connector';
 import type { CliContext } from './context';
 import type { CliIo } from './io';
 import { serverByName } from './servers';
@@ -34,30 +34,8 @@ export async function runExec(argv: string[], io: CliIo, context: CliContext): P
     // A vault key anywhere on the way needs the vault open; a password may be saved there too.
     const needsVault = serverChain(server.id, context.servers).some((s) => s.auth === 'key' || s.auth === 'password');
     if (needsVault && context.vault.status().state !== 'uninitialized') await openVault(context.vault, io, context.env, false);
-    connection = await connectServer(server.id, {
-      servers: context.servers,
-      vault: context.vault,
-      trustStore: context.trustStore,
-      knownHostsFiles: context.knownHostsFiles,
-      env: context.env,
-      askHostKey: io.ask && (async (question) => {
-        const reply = await io.ask!(
-          `The ${question.keyType} host key of ${question.host}:${question.port} is not known.\n  Fingerprint: ${question.fingerprint}\nTrust it? [y]es and remember / [o]nce / [N]o: `,
-          { secret: false },
-        );
-        const choice = (reply ?? '').trim().toLowerCase();
-        return choice === 'y' || choice === 'yes' ? 'remember' : choice === 'o' || choice === 'once' ? 'once' : 'cancel';
-      }),
-      askCredentials: io.ask && (async (request) => {
-        const answers: string[] = [];
-        for (const prompt of request.prompts) {
-          const answer = await io.ask!(prompt.prompt, { secret: !prompt.echo });
-          if (answer === null) return null;
-          answers.push(answer);
-        }
-        return answers;
-      }),
-    }, { strictHostKeyChecking: values['accept-new'] ? 'accept-new' : undefined });
+    const deps = connectorDeps({ store: context, env: context.env, ...terminalPrompts(io) });
+    connection = await connectServer(server.id, deps, { strictHostKeyChecking: values['accept-new'] ? 'accept-new' : undefined });
   } catch (error) {
     if (!(error instanceof SshError)) throw error;
     io.err(`Lifeline: ${error.message}`);
@@ -68,6 +46,31 @@ export async function runExec(argv: string[], io: CliIo, context: CliContext): P
   } finally {
     await connection.close();
   }
+}
+
+/** Asks on the operator's terminal; without one (a script), questions go unanswered and are refused. */
+function terminalPrompts(io: CliIo): ConnectorPrompts {
+  if (!io.ask) return {};
+  const ask = io.ask.bind(io);
+  return {
+    askHostKey: async (question) => {
+      const reply = await ask(
+        `The ${question.keyType} host key of ${question.host}:${question.port} is not known.\n  Fingerprint: ${question.fingerprint}\nTrust it? [y]es and remember / [o]nce / [N]o: `,
+        { secret: false },
+      );
+      const choice = (reply ?? '').trim().toLowerCase();
+      return choice === 'y' || choice === 'yes' ? 'remember' : choice === 'o' || choice === 'once' ? 'once' : 'cancel';
+    },
+    askCredentials: async (request) => {
+      const answers: string[] = [];
+      for (const prompt of request.prompts) {
+        const answer = await ask(prompt.prompt, { secret: !prompt.echo });
+        if (answer === null) return null;
+        answers.push(answer);
+      }
+      return answers;
+    },
+  };
 }
 
 async function runOn(connection: SshConnection, command: string[], io: CliIo): Promise<number> {

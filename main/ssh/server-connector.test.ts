@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -12,7 +12,8 @@ import { TrustedHostKeysRepository } from '../store/trusted-host-keys';
 import { Vault } from '../vault';
 import type { SshConnection } from './connect';
 import type { HostKeyAnswer, HostKeyQuestion } from './host-key-policy';
-import { connectServer, serverChain, type ServerConnectorDeps } from './server-connector';
+import { knownHostsName } from './known-hosts';
+import { connectorDeps, connectServer, serverChain, type ServerConnectorDeps } from './server-connector';
 import { makeTestKey, type TestKey } from './testing/keys';
 import { startSshd, type TestSshd } from './testing/sshd';
 import { createTestUser, type TestUser } from './testing/test-user';
@@ -124,6 +125,27 @@ describe('connectServer', () => {
     const server = keyServer(sshd);
     answer = 'cancel';
     await expect(connectServer(server.id, deps())).rejects.toMatchObject({ code: 'HOST_KEY' });
+    expect(trust.find(sshd.host, sshd.port)).toEqual([]);
+  });
+
+  it('connectorDeps reads the known_hosts of the home it is given and passes the answerers on', async () => {
+    const server = keyServer(sshd, { strictHostKeyChecking: 'ask' });
+    const home = join(dir, 'home');
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    const store = { servers, vault, trustedHostKeys: trust };
+    const askHostKey = async (question: HostKeyQuestion): Promise<HostKeyAnswer> => {
+      questions.push(question);
+      return 'cancel';
+    };
+
+    await expect(connectServer(server.id, connectorDeps({ store, env: {}, home, askHostKey }))).rejects.toMatchObject({ code: 'HOST_KEY' });
+    expect(questions).toHaveLength(1);
+
+    writeFileSync(join(home, '.ssh', 'known_hosts'), `${knownHostsName(sshd.host, sshd.port)} ${sshd.hostKeys[0]!.publicKey}\n`);
+    const connection = await connectServer(server.id, connectorDeps({ store, env: {}, home, askHostKey }));
+    await connection.close();
+    // Known from the file: no second question, and nothing copied into Lifeline's own store.
+    expect(questions).toHaveLength(1);
     expect(trust.find(sshd.host, sshd.port)).toEqual([]);
   });
 

@@ -10,7 +10,7 @@ import {
   type PresentedHostKey,
   type StrictHostKeyChecking,
 } from './host-key-policy';
-import { KnownHosts } from './known-hosts';
+import { KnownHosts, knownHostsFiles } from './known-hosts';
 import type { HostKeyInfo, KeyboardInteractiveRequest, SshAuth, SshHop } from './target';
 
 // Turns a stored server into a connection: its ProxyJump chain of stored servers, each hop's login
@@ -30,6 +30,39 @@ export interface ServerConnectorDeps {
   askHostKey?(question: HostKeyQuestion, serverId: string): Promise<HostKeyAnswer>;
   /** Asked for a password (when none is saved) or keyboard-interactive answers; null cancels. */
   askCredentials?(request: KeyboardInteractiveRequest, serverId: string): Promise<string[] | null>;
+}
+
+/** Who answers the questions a login may raise; without an answerer such questions are refused. */
+export type ConnectorPrompts = Pick<ServerConnectorDeps, 'askHostKey' | 'askCredentials'>;
+
+/** Where an installation keeps what the connector reads: its servers, its vault and its trusted host keys. */
+export interface ConnectorStore {
+  servers: ServerConnectorDeps['servers'];
+  vault: ServerConnectorDeps['vault'];
+  trustedHostKeys: ServerConnectorDeps['trustStore'];
+}
+
+export interface ConnectorSetup extends ConnectorPrompts {
+  store: ConnectorStore;
+  /** The environment that names the ssh-agent (SSH_AUTH_SOCK). */
+  env: NodeJS.ProcessEnv;
+  /** Whose ~/.ssh/known_hosts to read; defaults to the current account's home folder. */
+  home?: string;
+}
+
+/**
+ * The connector's dependencies for an installation: its store, the user's and the system's known_hosts
+ * files and the environment. Callers differ only in who answers the questions.
+ */
+export function connectorDeps({ store, env, home, ...prompts }: ConnectorSetup): ServerConnectorDeps {
+  return {
+    servers: store.servers,
+    vault: store.vault,
+    trustStore: store.trustedHostKeys,
+    knownHostsFiles: knownHostsFiles({ home }),
+    env,
+    ...prompts,
+  };
 }
 
 export interface ConnectServerOptions {

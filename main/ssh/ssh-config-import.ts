@@ -26,6 +26,8 @@ export interface SshImportPlan {
   /** Every jump server comes before the servers that connect through it. */
   create: PlannedServer[];
   skipped: SkippedHost[];
+  /** The files read, the main config first. */
+  files: string[];
 }
 
 export interface SshImportOutcome {
@@ -114,7 +116,7 @@ class ImportPlanner {
     }
     // Stable, and a server's chain is its jump server's chain plus that server, so jump servers come first.
     create.sort((a, b) => a.jumpChain.length - b.jumpChain.length);
-    return { create, skipped: this.skipped };
+    return { create, skipped: this.skipped, files: this.config.files };
   }
 
   /** The concrete names of the Host lines, each once, and why the other lines give none. */

@@ -76,6 +76,8 @@ export function connectWebSocketApi(url: string, options: WebSocketApiOptions): 
     createServer: (input) => client.call('createServer', [input]),
     updateServer: (id, input) => client.call('updateServer', [id, input]),
     deleteServer: (id) => client.call('deleteServer', [id]),
+    previewSshConfigImport: (source) => client.call('previewSshConfigImport', [source]),
+    importSshConfig: (input) => client.call('importSshConfig', [input]),
     onServersChanged: (listener) => client.on('serversChanged', listener),
     getVaultStatus: () => client.call('getVaultStatus', []),
     initializeVault: (input) => client.call('initializeVault', [input]),

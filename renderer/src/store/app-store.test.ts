@@ -10,6 +10,9 @@ import type {
   Result,
   Server,
   ServerInput,
+  SshConfigImportInput,
+  SshConfigImportOutcome,
+  SshConfigPreview,
   TerminalAttachment,
   TerminalInfo,
   TmuxSessionInfo,
@@ -85,6 +88,21 @@ class MemoryApi implements LifelineApi {
   async deleteServer(id: string): Promise<Result<{ id: string }>> {
     this.servers = this.servers.filter((server) => server.id !== id);
     return { ok: true, value: { id } };
+  }
+
+  async previewSshConfigImport(): Promise<Result<SshConfigPreview>> {
+    return { ok: false, code: 'SSH_CONFIG_ERROR', message: 'There is no SSH config at ~/.ssh/config.' };
+  }
+
+  // Each chosen host becomes a server named after it; a taken name is reported, not created.
+  async importSshConfig(request: SshConfigImportInput): Promise<Result<SshConfigImportOutcome>> {
+    const outcome: SshConfigImportOutcome = { created: [], notCreated: [] };
+    for (const host of request.hosts) {
+      const result = await this.createServer(input(host));
+      if (result.ok) outcome.created.push(result.value);
+      else outcome.notCreated.push({ host, reason: result.message });
+    }
+    return { ok: true, value: outcome };
   }
 
   onServersChanged(listener: (servers: Server[]) => void): Unsubscribe {
@@ -276,6 +294,19 @@ describe('app store', () => {
     await api.createServer(input('db-2'));
     api.announce();
     expect(store.getState().servers.map((s) => s.name)).toEqual(['db-1']);
+  });
+
+  it('shows the servers an SSH config import created at once, in name order', async () => {
+    const { bridge, store } = setup();
+    const stop = startAppStore(store, bridge);
+    await settled();
+    await store.getState().saveServer(null, input('db'));
+
+    const result = await store.getState().importSshConfig({ hosts: ['web', 'db', 'bastion'] });
+
+    expect(result).toMatchObject({ ok: true, value: { notCreated: [{ host: 'db', reason: 'Taken.' }] } });
+    expect(store.getState().servers.map((s) => s.name)).toEqual(['bastion', 'db', 'web']);
+    stop();
   });
 
   it('shows a saved server at once, in name order, and leaves the list alone on an error', async () => {

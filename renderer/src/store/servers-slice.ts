@@ -1,4 +1,13 @@
-import type { LifelineApi, Result, Server, ServerInput } from '../../../preload/api';
+import type {
+  LifelineApi,
+  Result,
+  Server,
+  ServerInput,
+  SshConfigImportInput,
+  SshConfigImportOutcome,
+  SshConfigPreview,
+  SshConfigSource,
+} from '../../../preload/api';
 import type { StateCreator } from 'zustand/vanilla';
 
 export type LoadStatus = 'loading' | 'ready' | 'error';
@@ -13,6 +22,10 @@ export interface ServersSlice {
   /** Creates (id null) or replaces a server. Errors come back for the form to show; the list is kept. */
   saveServer(id: string | null, input: ServerInput): Promise<Result<Server>>;
   deleteServer(id: string): Promise<Result<{ id: string }>>;
+  /** What importing an SSH config would create and skip; nothing is written, so nothing is kept here. */
+  previewSshConfigImport(source: SshConfigSource): Promise<Result<SshConfigPreview>>;
+  /** Creates the chosen hosts of an SSH config; the created servers join the list at once. */
+  importSshConfig(input: SshConfigImportInput): Promise<Result<SshConfigImportOutcome>>;
   /** The full list pushed by `onServersChanged`. */
   receiveServers(servers: Server[]): void;
 }
@@ -47,6 +60,15 @@ export const createServersSlice = (api: LifelineApi): StateCreator<ServersSlice>
     deleteServer: async (id) => {
       const result = await api.deleteServer(id);
       if (result.ok) set((state) => ({ servers: state.servers.filter((server) => server.id !== id) }));
+      return result;
+    },
+
+    previewSshConfigImport: (source) => api.previewSshConfigImport(source),
+
+    importSshConfig: async (input) => {
+      const result = await api.importSshConfig(input);
+      // As for saveServer: visible even when the serversChanged events come after the reply.
+      if (result.ok) set((state) => ({ servers: result.value.created.reduce(upsert, state.servers) }));
       return result;
     },
 

@@ -3,16 +3,18 @@ import type { Server } from '../../../../preload/api';
 import { pageHash } from '../../store/navigation-slice';
 import { useAppStore } from '../../store/store-context';
 import { INITIAL_SIZE } from '../terminals/OpenTerminalForm';
+import { Nothing } from './Nothing';
 
 export type RowAction = (server: Server, opener: HTMLElement) => void;
 
 interface ServersListProps {
   onAdd(event: MouseEvent<HTMLButtonElement>): void;
+  onImport(): void;
   onEdit: RowAction;
   onDelete: RowAction;
 }
 
-export function ServersList({ onAdd, onEdit, onDelete }: ServersListProps) {
+export function ServersList({ onAdd, onImport, onEdit, onDelete }: ServersListProps) {
   const status = useAppStore((state) => state.serversStatus);
   const error = useAppStore((state) => state.serversError);
   const servers = useAppStore((state) => state.servers);
@@ -42,9 +44,14 @@ export function ServersList({ onAdd, onEdit, onDelete }: ServersListProps) {
         <div className="panel list-placeholder empty-state" data-testid="servers-empty">
           <h2>No servers yet</h2>
           <p className="muted">Add the machines you look after; terminals, links and agents all start from this list.</p>
-          <button type="button" className="button primary" onClick={onAdd}>
-            Add your first server
-          </button>
+          <div className="form-actions">
+            <button type="button" className="button primary" onClick={onAdd}>
+              Add your first server
+            </button>
+            <button type="button" className="button" onClick={onImport}>
+              Import them from ~/.ssh/config
+            </button>
+          </div>
         </div>
       )}
       {servers.length > 0 && (
@@ -117,14 +124,3 @@ const ServerRow = memo(function ServerRow({ server, onEdit, onDelete }: { server
     </tr>
   );
 });
-
-function Nothing() {
-  return (
-    <>
-      <span className="muted" aria-hidden="true">
-        —
-      </span>
-      <span className="visually-hidden">none</span>
-    </>
-  );
-}
