@@ -54,18 +54,26 @@ export function resultsMarkdown(input: ResultsInput): string {
 }
 
 function rowLine(row: BenchRow): string {
+  if (row.peer === undefined) return peerlessRowLine(row);
   const ratio = row.lifeline / row.peer;
   const goal = row.goal ? goalText(row.goal) : '';
   const met = row.goal ? (meets(ratio, row.goal) ? 'yes' : '**no**') : '';
   return `| ${row.benchmark} | ${value(row.lifeline, row.unit)} | ${value(row.peer, row.unit)} | ${ratio.toFixed(2)}× | ${goal} | ${met} |`;
 }
 
-function meets(ratio: number, goal: Goal): boolean {
-  return 'atMost' in goal ? ratio <= goal.atMost : ratio >= goal.atLeast;
+/** A row without a peer: its goal is a figure in the row's own unit, not a ratio. */
+function peerlessRowLine(row: BenchRow): string {
+  const goal = row.goal ? goalText(row.goal, (amount) => value(amount, row.unit)) : '';
+  const met = row.goal ? (meets(row.lifeline, row.goal) ? 'yes' : '**no**') : '';
+  return `| ${row.benchmark} | ${value(row.lifeline, row.unit)} | — | — | ${goal} | ${met} |`;
 }
 
-function goalText(goal: Goal): string {
-  return 'atMost' in goal ? `≤ ${goal.atMost.toFixed(1)}×` : `≥ ${goal.atLeast.toFixed(1)}×`;
+function meets(figure: number, goal: Goal): boolean {
+  return 'atMost' in goal ? figure <= goal.atMost : figure >= goal.atLeast;
+}
+
+function goalText(goal: Goal, show: (amount: number) => string = (ratio) => `${ratio.toFixed(1)}×`): string {
+  return 'atMost' in goal ? `≤ ${show(goal.atMost)}` : `≥ ${show(goal.atLeast)}`;
 }
 
 function value(amount: number, unit: BenchRow['unit']): string {

@@ -3,14 +3,18 @@
 import type { Test } from '@vitest/runner';
 import { quantile } from './stats';
 
-/** Lifeline's figure divided by the peer's must be at most (durations) or at least (rates) this. */
+/**
+ * Lifeline's figure divided by the peer's must be at most (durations) or at least (rates) this; in a row
+ * without a peer, Lifeline's figure itself.
+ */
 export type Goal = { readonly atMost: number } | { readonly atLeast: number };
 
 export interface BenchRow {
   readonly benchmark: string;
-  readonly unit: 'ms' | 'MiB/s';
+  readonly unit: 'ms' | 'MiB/s' | 'jobs/s';
   readonly lifeline: number;
-  readonly peer: number;
+  /** Absent when no peer does the same work: the goal then applies to Lifeline's own figure. */
+  readonly peer?: number;
   /** Absent on rows that only inform, such as a p90 beside the median that carries the goal. */
   readonly goal?: Goal;
 }
