@@ -255,9 +255,12 @@ describe('TerminalManager over a real sshd', () => {
 
     const logDir = join(dir, 'logs', 'srv-logged');
     const name = `${new Date().toISOString().slice(0, 10)}-${id}.log`;
-    expect(readdirSync(logDir).sort()).toEqual([name, `${name}.1`, `${name}.2`]);
+    // Rotated files are named `<stem>.<UTC stamp>.log`, so their sorted names are oldest first.
+    const rotated = readdirSync(logDir).filter((file) => file !== name).sort();
+    expect(rotated).toHaveLength(2);
+    for (const file of rotated) expect(file).toMatch(new RegExp(`^${name.slice(0, -4)}\\.\\d{8}T\\d{6}\\.\\d{3}Z\\.log$`));
     for (const file of readdirSync(logDir)) expect(statSync(join(logDir, file)).size).toBeLessThanOrEqual(4096);
-    const kept = [`${name}.2`, `${name}.1`, name].map((file) => readFileSync(join(logDir, file), 'latin1')).join('');
+    const kept = [...rotated, name].map((file) => readFileSync(join(logDir, file), 'latin1')).join('');
     expect(kept).toContain('log-line-3000');
     expect(kept).not.toContain('log-line-1\r\n'); // rotated away
   });

@@ -5,7 +5,7 @@ import { ConnectionPool, type ConnectToServer } from './connection-pool';
 import { checkTerminalSize, TerminalError } from './errors';
 import { DEFAULT_FLOW_LIMITS, type FlowLimits, type FlowStats } from './flow';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry';
-import { DEFAULT_LOG_ROTATION, RotatingLog, sessionLogPath, type LogRotation } from './session-log';
+import { DEFAULT_LOG_ROTATION, openSessionLog, sessionLogPath, type LogRotation } from './session-log';
 import { Terminal } from './terminal';
 import { listTmuxSessions } from './tmux';
 import type { OpenTerminalInput, TerminalAttachment, TerminalHandlers, TerminalInfo, TmuxSessionInfo } from './types';
@@ -49,7 +49,7 @@ export class TerminalManager {
     const server = this.server(input.serverId);
     const id = randomUUID();
     const tmuxSession = input.tmuxSession === undefined ? server.tmuxSession : input.tmuxSession;
-    const log = server.sessionLog ? new RotatingLog(sessionLogPath(this.options.dataDir, server.id, id, new Date()), this.options.logRotation ?? DEFAULT_LOG_ROTATION) : undefined;
+    const log = server.sessionLog ? openSessionLog(sessionLogPath(this.options.dataDir, server.id, id, new Date()), this.options.logRotation ?? DEFAULT_LOG_ROTATION) : undefined;
     const terminal = new Terminal({
       id,
       serverId: server.id,

@@ -1,12 +1,12 @@
 import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
+import type { RotatingLog } from '../../agent/log/rotating-log';
 import type { ExecExit, ShellChannel } from '../ssh/channels';
 import { SshError } from '../ssh/errors';
 import type { ConnectionLease, ConnectionPool } from './connection-pool';
 import { ChunkBatcher } from './batch';
 import { FlowControl, type FlowConsumer, type FlowLimits, type FlowStats } from './flow';
 import { needsPerson, retryDelay, type RetryPolicy } from './retry';
-import type { RotatingLog } from './session-log';
 import { attachOrCreateArgv } from './tmux';
 import type { TerminalAttachment, TerminalHandlers, TerminalInfo, TerminalState } from './types';
 

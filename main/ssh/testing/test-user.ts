@@ -24,8 +24,17 @@ export async function createTestUser(): Promise<TestUser> {
     removed = true;
     // Whatever the tests left running as the account (a tmux server, a shell cut off mid-way) would
     // make userdel refuse; it is all ours to end.
-    await run('pkill', ['-KILL', '-u', name]).catch(() => undefined);
-    await run('userdel', ['--remove', name]);
+    // SIGKILL is delivered asynchronously: userdel refuses while any of them has yet to exit.
+    for (let attempt = 0; ; attempt++) {
+      await run('pkill', ['-KILL', '-u', name]).catch(() => undefined);
+      try {
+        await run('userdel', ['--remove', name]);
+        return;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   };
   try {
     await run('chpasswd', [], { input: `${name}:${password}\n` });
