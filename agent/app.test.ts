@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { version as packageVersion } from '../package.json';
 import { buildAgent, type Agent } from './app';
 import { loadAgentConfig } from './config';
+import { collectingLogger, type LogCollector } from './log/testing';
 import { openDatabase, type Database } from './store/sqlite';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -12,14 +13,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 let dir: string;
 let db: Database;
 let agent: Agent;
-let log: string[];
+let log: LogCollector;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lifeline-agent-app-'));
   const config = loadAgentConfig(undefined, {}, { LIFELINE_HOME: dir });
   db = openDatabase({ path: join(config.dataDir, 'agent.db'), migrations: [] });
-  log = [];
-  agent = buildAgent({ config, db, startedAt: Date.now() - 90_000, log: (line) => log.push(line) });
+  const collecting = collectingLogger();
+  log = collecting.collector;
+  agent = buildAgent({ config, db, startedAt: Date.now() - 90_000, log: collecting.logger });
 });
 afterEach(() => {
   if (db.open) db.close();
@@ -51,9 +53,11 @@ describe('GET /health', () => {
     expect(ids[0]).toMatch(UUID);
     expect(ids[1]).toMatch(UUID);
     expect(ids[0]).not.toBe(ids[1]);
-    expect(log).toHaveLength(2);
-    expect(log[0]).toMatch(new RegExp(`^${ids[0]} GET /health 200 \\d+ms$`));
-    expect(log[1]).toMatch(new RegExp(`^${ids[1]} GET /nope 404 \\d+ms$`));
+    const lines = log.records();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: 'info', msg: 'request', requestId: ids[0], method: 'GET', path: '/health', status: 200 });
+    expect(lines[1]).toMatchObject({ level: 'info', msg: 'request', requestId: ids[1], method: 'GET', path: '/nope', status: 404 });
+    expect(typeof lines[0].ms).toBe('number');
   });
 });
 
@@ -91,6 +95,12 @@ describe('routing', () => {
     expect(response.status).toBe(405);
     expect(response.headers.allow).toBe('GET');
     expect(response.json()).toMatchObject({ error: 'method-not-allowed', message: '/health/ready does not accept POST; use GET.' });
+  });
+
+  it('serves no /hooks routes without a queue to hand deliveries to', async () => {
+    const response = await agent.inject({ method: 'POST', url: '/hooks/example', body: '{}' });
+    expect(response.status).toBe(404);
+    expect(response.json()).toMatchObject({ error: 'not-found' });
   });
 
   it('refuses a body over 1 MiB with 413 and closes the connection', async () => {

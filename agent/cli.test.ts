@@ -1,11 +1,12 @@
 import { EventEmitter, once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAgentCli } from './cli';
+import { signBody } from './http/signatures';
 import { readAll, startSlowRequest } from './http/testing';
 
 let dir: string;
@@ -61,7 +62,7 @@ describe('runAgentCli', () => {
     const exit = runAgentCli(agentArgs(), io);
     const url = await started;
     const database = join(dir, 'data', 'agent.db');
-    expect(out).toContain(`Lifeline agent listening on ${url} (data: ${join(dir, 'data')})`);
+    expect(out).toContain(`Lifeline agent listening on ${url} (data: ${join(dir, 'data')}, log: ${join(dir, 'data', 'logs', 'agent.log')})`);
 
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
@@ -81,7 +82,7 @@ describe('runAgentCli', () => {
 
     expect(await exit).toBe(0);
     expect(existsSync(`${database}-wal`)).toBe(false);
-    expect(out.at(-1)).toBe('Lifeline agent stopped (SIGTERM): open requests finished, database closed.');
+    expect(out.at(-1)).toBe('Lifeline agent stopped (SIGTERM): open requests finished, running deploys left to resume, database closed.');
     expect(err).toEqual([]);
     expect(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT')).toBe(0);
     keepAlive.destroy();
@@ -130,7 +131,7 @@ describe('runAgentCli', () => {
     expect(await runAgentCli(['--config', file], io)).toBe(2);
     expect(err).toEqual([
       `${file}: http.port: must be a whole number between 1 and 65535`,
-      `${file}: http2: unknown setting (the settings here are: http, dataDir, shutdownTimeoutSeconds)`,
+      `${file}: http2: unknown setting (the settings here are: http, dataDir, shutdownTimeoutSeconds, bodyLimitBytes, trustedProxies, apiToken, hooks, sites, queue, logs)`,
     ]);
   });
 
@@ -158,5 +159,77 @@ describe('runAgentCli', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('runAgentCli init', () => {
+  const launcher = ['/usr/bin/node', '/opt/lifeline/bin/lifeline.cjs'];
+
+  it('writes the three files and says what to do next; the agent then starts with the config unedited', async () => {
+    const target = join(dir, 'etc');
+    const { io, out, err } = fakeIo();
+    expect(await runAgentCli(['init', '--dir', target], { ...io, launcher })).toBe(0);
+    expect(err).toEqual([]);
+    expect(out.slice(0, 3)).toEqual([
+      `Wrote ${join(target, 'agent.yaml')}: settings with an example site "example" and a GitHub hook "example" (edit the site's repository and steps).`,
+      `Wrote ${join(target, 'webhook.secret')}: the webhook secret, readable by its owner only.`,
+      `Wrote ${join(target, 'lifeline-agent.service')}: a systemd unit.`,
+    ]);
+    expect(out).toContain(`  Try it:        lifeline agent --config ${join(target, 'agent.yaml')}`);
+    expect(statSync(join(target, 'webhook.secret')).mode & 0o777).toBe(0o600);
+
+    const agent = fakeIo();
+    const started = agent.listening();
+    const exit = runAgentCli(['--config', join(target, 'agent.yaml'), '--port', '0'], agent.io);
+    const url = await started;
+    expect(agent.out).toContain(`Lifeline agent listening on ${url} (data: ${join(target, 'data')}, log: ${join(target, 'data', 'logs', 'agent.log')})`);
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    // A push to main, signed with the secret init wrote, is accepted as is: no edits needed.
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40), repository: { full_name: 'acme/app' }, sender: { login: 'octocat' } });
+    const secret = readFileSync(join(target, 'webhook.secret'), 'utf8').trim();
+    const headers = { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'delivery-1', 'x-hub-signature-256': signBody(secret, body) };
+    const delivery = await fetch(`${url}/hooks/example`, { method: 'POST', headers, body });
+    expect(delivery.status).toBe(202);
+    expect(await delivery.json()).toMatchObject({ status: 'accepted', deliveryId: 'delivery-1', jobId: 1, position: 1 });
+    const again = await fetch(`${url}/hooks/example`, { method: 'POST', headers, body });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ status: 'duplicate', deliveryId: 'delivery-1', jobId: 1 });
+    agent.signals.emit('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(agent.err).toEqual([]);
+  });
+
+  it('refuses to overwrite an existing config, naming it, with exit code 2', async () => {
+    writeFileSync(join(dir, 'agent.yaml'), 'http: { port: 9000 }\n');
+    const { io, err } = fakeIo();
+    expect(await runAgentCli(['init', '--dir', dir], { ...io, launcher })).toBe(2);
+    expect(err).toEqual([`lifeline agent init: ${join(dir, 'agent.yaml')} already exists; init never overwrites. Move it away or choose another --dir.`]);
+    expect(readFileSync(join(dir, 'agent.yaml'), 'utf8')).toBe('http: { port: 9000 }\n');
+    expect(existsSync(join(dir, 'webhook.secret'))).toBe(false);
+  });
+
+  it.each([
+    [['init'], 'lifeline agent init: say where to write the files with --dir DIR (for example --dir /etc/lifeline).'],
+    [['init', '--dir'], 'lifeline agent init: --dir needs a value. Run "lifeline agent --help" for the options.'],
+    [['init', '--force'], 'lifeline agent init: unknown option --force. Run "lifeline agent --help" for the options.'],
+  ])('refuses %j in one line with exit code 2', async (argv, line) => {
+    const { io, err } = fakeIo();
+    expect(await runAgentCli(argv, io)).toBe(2);
+    expect(err).toEqual([line]);
+  });
+
+  it('says so when the folder cannot be written', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const { io, err } = fakeIo();
+    expect(await runAgentCli(['init', '--dir', join(file, 'sub')], { ...io, launcher })).toBe(2);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(new RegExp(`^lifeline agent init: could not write into ${join(file, 'sub')} \\(ENOTDIR: .*\\); check that you may write there\\.$`));
+  });
+
+  it('prints the help', async () => {
+    const { io, out } = fakeIo();
+    expect(await runAgentCli(['init', '--help'], io)).toBe(0);
+    expect(out[0]).toContain('lifeline agent init --dir DIR');
   });
 });

@@ -1,10 +1,11 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildAgent } from './app';
 import { ConfigError, loadAgentConfig, type AgentConfig } from './config';
 import { isLoopbackHost } from './hosts';
+import { initAgent, InitRefusal } from './init';
 import { AgentListenError, listenAgent } from './listen';
 import { agentMigrations } from './migrations';
+import { openAgentRuntime } from './runtime';
 import { openDatabase, StoreError } from './store/sqlite';
 
 export interface AgentCliIo {
@@ -12,11 +13,15 @@ export interface AgentCliIo {
   err(line: string): void;
   /** Where SIGTERM and SIGINT arrive; defaults to `process`. */
   signals?: NodeJS.EventEmitter;
+  /** The command that runs `lifeline` (node and its script), for the unit `init` writes; defaults to this process's. */
+  launcher?: readonly string[];
 }
 
 const USAGE = `Usage: lifeline agent [--config FILE] [--host H] [--port P]
+       lifeline agent init --dir DIR
 
-Runs the Lifeline agent: an HTTP server answering GET /health and GET /health/ready.
+Runs the Lifeline agent: an HTTP server taking webhooks (POST /hooks/<id>) and answering
+GET /health and GET /health/ready.
 
   --config FILE  Settings in YAML (.yaml, .yml) or JSON (.json). Without it the defaults are used.
   --host H       Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).
@@ -25,7 +30,11 @@ Runs the Lifeline agent: an HTTP server answering GET /health and GET /health/re
 
 Data lives in dataDir from the config file, else in $LIFELINE_HOME/agent, else in the
 platform's user-data folder (~/.local/share/lifeline/agent on Linux).
-SIGTERM or SIGINT stops the agent after open requests finish.`;
+SIGTERM or SIGINT stops the agent after open requests finish.
+
+init writes DIR/agent.yaml (a commented config with an example site and GitHub hook),
+DIR/webhook.secret (a random secret, readable by its owner only) and DIR/lifeline-agent.service
+(a systemd unit). It never overwrites a file.`;
 
 const processIo: AgentCliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -38,6 +47,7 @@ const processIo: AgentCliIo = {
  * unexpected. Every failure is one line per problem, never a stack trace.
  */
 export async function runAgentCli(argv: string[], io: AgentCliIo = processIo): Promise<number> {
+  if (argv[0] === 'init') return runInit(argv.slice(1), io);
   const args = parseAgentArgs(argv);
   if ('error' in args) {
     io.err(`lifeline agent: ${args.error} Run "lifeline agent --help" for the options.`);
@@ -72,21 +82,76 @@ export async function runAgentCli(argv: string[], io: AgentCliIo = processIo): P
     return 2;
   }
 
+  const runtime = openAgentRuntime(config, db);
   try {
-    const agent = buildAgent({ config, db, log: io.out });
-    const running = await listenAgent(agent, config.http);
-    io.out(`Lifeline agent listening on ${running.url} (data: ${config.dataDir})`);
+    const running = await listenAgent(runtime.agent, config.http);
+    runtime.start();
+    io.out(`Lifeline agent listening on ${running.url} (data: ${config.dataDir}, log: ${join(config.dataDir, 'logs', 'agent.log')})`);
     const signal = await nextSignal(io.signals ?? process, ['SIGTERM', 'SIGINT']);
-    await running.close(config.shutdownTimeoutSeconds * 1000);
+    const graceMs = config.shutdownTimeoutSeconds * 1000;
+    await running.close(graceMs);
+    await runtime.close(graceMs);
     db.close();
-    io.out(`Lifeline agent stopped (${signal}): open requests finished, database closed.`);
+    io.out(`Lifeline agent stopped (${signal}): open requests finished, running deploys left to resume, database closed.`);
     return 0;
   } catch (error) {
+    await runtime.close(0);
     db.close();
     if (!(error instanceof AgentListenError)) return unexpected(io, error);
     io.err(error.message);
     return 2;
   }
+}
+
+/** `lifeline agent init --dir DIR`: 0 when written, 2 for bad arguments or a file in the way. */
+function runInit(argv: string[], io: AgentCliIo): number {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    io.err(`lifeline agent init: ${describeArgError(error as NodeJS.ErrnoException)} Run "lifeline agent --help" for the options.`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (!values.dir) {
+    io.err('lifeline agent init: say where to write the files with --dir DIR (for example --dir /etc/lifeline).');
+    return 2;
+  }
+  // Run as `lifeline`, argv[1] is its launcher script; without one, systemd finds `lifeline` in /usr/bin and the like.
+  const script = process.argv[1];
+  const launcher = io.launcher ?? (script ? [process.execPath, resolve(script)] : ['lifeline']);
+  let files;
+  try {
+    files = initAgent({ dir: values.dir, launcher });
+  } catch (error) {
+    if (error instanceof InitRefusal) {
+      io.err(`lifeline agent init: ${error.message}`);
+      return 2;
+    }
+    io.err(`lifeline agent init: could not write into ${resolve(values.dir)} (${(error as Error).message}); check that you may write there.`);
+    return 2;
+  }
+  [
+    `Wrote ${files.config}: settings with an example site "example" and a GitHub hook "example" (edit the site's repository and steps).`,
+    `Wrote ${files.secret}: the webhook secret, readable by its owner only.`,
+    `Wrote ${files.service}: a systemd unit.`,
+    '',
+    'Next:',
+    `  Try it:        lifeline agent --config ${files.config}`,
+    `  At GitHub:     Settings > Webhooks > Add webhook: Payload URL https://<this server>/hooks/example,`,
+    `                 content type application/json, secret: the contents of ${files.secret}`,
+    `  As a service:  sudo cp ${files.service} /etc/systemd/system/`,
+    '                 sudo systemctl daemon-reload && sudo systemctl enable --now lifeline-agent',
+  ].forEach((line) => io.out(line));
+  return 0;
 }
 
 type AgentArgs = { help: boolean; config?: string; host?: string; port?: number } | { error: string };

@@ -4,13 +4,20 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { resolveDataDir } from './data-dir';
+import { parseCidr } from './http/cidr';
 
 // The agent's settings. One schema, strict at every level so that a misspelt key is reported instead of
-// silently falling back to its default. Later sections (webhooks, queue, deploys) add keys here.
+// silently falling back to its default. What the schema cannot see (ids shared by two entries, a hook
+// naming a missing site, what a secret reference points at) is checked once the file has the right shape.
 
 const hostMessage = 'must be an IP address to listen on (like 127.0.0.1, or 0.0.0.0 for every interface) or localhost';
 const portMessage = 'must be a whole number between 1 and 65535';
 const timeoutMessage = 'must be a whole number of seconds from 0 to 600';
+const idMessage = 'must be 1 to 64 letters, digits, dots, dashes or underscores (it appears in URLs and folder names)';
+const secretMessage =
+  'must say where the secret is, not hold it: write env:NAME (an environment variable) or file:PATH (a file holding only the secret; a relative PATH is next to this config file)';
+const cidrListMessage = 'must be a list of addresses or CIDR networks, like [192.0.2.0/24, 2001:db8::/32]';
+const patternsMessage = 'must be a list of patterns (* matches anything), like [main, release-*]';
 
 /** An object section whose unknown keys are reported with the keys that are allowed there. */
 function section<T extends z.core.$ZodLooseShape>(shape: T) {
@@ -30,6 +37,124 @@ const listenHost = z
 const port = (min: number, message: string) =>
   z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(65535, { error: message });
 
+/** A whole number from min to max; the message names the range and, after it, what the number means. */
+const whole = (min: number, max: number, unit: string, meaning = '') => {
+  const message = `must be a whole number ${unit ? `of ${unit} ` : ''}from ${min} to ${max}${meaning}`;
+  return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
+};
+
+const seconds = (max: number) => {
+  const message = `must be a number of seconds above 0, up to ${max}`;
+  return z.number({ error: message }).positive({ error: message }).max(max, { error: message });
+};
+
+const text = (message: string) => z.string({ error: message }).min(1, { error: message });
+
+const id = z.string({ error: idMessage }).regex(/^[A-Za-z0-9._-]{1,64}$/, { error: idMessage });
+
+// Checked for form here; what it points at is read once the whole file is valid (see resolveSecret).
+const secretRef = z
+  .string({ error: secretMessage })
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/s, { error: secretMessage });
+
+const cidrList = z.array(
+  z.string({ error: cidrListMessage }).refine((entry) => parseCidr(entry) !== undefined, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not an address or a CIDR network (like 192.0.2.0/24 or 2001:db8::/32)`,
+  }),
+  { error: cidrListMessage },
+);
+
+const patterns = z.array(text(patternsMessage), { error: patternsMessage });
+
+const hookSchema = section({
+  id,
+  source: z.enum(['github', 'gitlab', 'bitbucket', 'generic'], { error: 'must be one of github, gitlab, bitbucket, generic' }),
+  secret: secretRef,
+  events: z
+    .array(text('must be an event name, like push'), { error: 'must be a list of event names, like [push]' })
+    .min(1, { error: 'must name at least one event, like [push]' })
+    .default(['push']),
+  filters: section({
+    repository: patterns.optional(),
+    branch: patterns.optional(),
+    action: patterns.optional(),
+  }).prefault({}),
+  site: text('must be the id of a site from sites'),
+  priority: whole(-1000, 1000, '', ' (a higher priority is deployed first)').default(0),
+  rateLimit: section({
+    perMinute: whole(1, 100_000, 'requests per minute from one address').default(60),
+    loopback: z
+      .boolean({
+        error: 'must be true (limit requests from this machine too) or false (exempt them, as a reverse proxy here forwards from there)',
+      })
+      .default(false),
+  }).prefault({}),
+  allow: cidrList.optional(),
+});
+
+const commandStep = section({
+  kind: z.literal('command'),
+  name: text('must be a short name for the log').optional(),
+  argv: z
+    .array(text('must be a program or an argument'), { error: 'must be a list: the program, then its arguments, like [npm, ci] (no shell runs it)' })
+    .min(1, { error: 'must name the program to run, like [npm, ci]' }),
+  cwd: text('must be a folder path (a relative path is inside the release)').optional(),
+  env: z.record(z.string(), z.string({ error: 'must be text' }), { error: 'must map variable names to values' }).optional(),
+  timeoutSeconds: whole(1, 86_400, 'seconds').optional(),
+});
+
+const composeStep = section({
+  kind: z.literal('compose'),
+  file: text('must be the compose file, relative to the release').optional(),
+  timeoutSeconds: whole(1, 86_400, 'seconds').optional(),
+});
+
+const healthUrlMessage = 'must be an http:// or https:// URL';
+const healthStep = section({
+  kind: z.literal('health'),
+  url: z
+    .string({ error: healthUrlMessage })
+    .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), { error: healthUrlMessage })
+    .optional(),
+  argv: z
+    .array(text('must be a program or an argument'), { error: 'must be a list: the program, then its arguments (exit 0 means healthy)' })
+    .min(1, { error: 'must name the program to run' })
+    .optional(),
+  retries: whole(1, 1000, '').default(10),
+  intervalSeconds: seconds(3600).default(1),
+  deadlineSeconds: seconds(86_400).default(60),
+}).refine((step) => (step.url === undefined) !== (step.argv === undefined), {
+  error: 'a health step needs exactly one of url (a GET expecting 2xx) or argv (a command expecting exit code 0)',
+});
+
+const stepSchema = z.discriminatedUnion('kind', [section({ kind: z.literal('git') }), commandStep, composeStep, healthStep], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'must be git, command, compose or health' : 'must be a step: a mapping with a kind (git, command, compose or health)',
+});
+
+const branchesMessage = 'must map each branch to deploy to its environment, like { main: production }';
+const siteSchema = section({
+  id,
+  dir: text('must be a folder path (a relative path is next to this config file)'),
+  repository: text('must be the git URL or local path to fetch from'),
+  branches: z
+    .record(z.string(), text('must be an environment name, like production'), { error: branchesMessage })
+    .refine((branches) => Object.keys(branches).length > 0, { error: branchesMessage }),
+  steps: z
+    .array(stepSchema, { error: 'must be a list of steps (kind: git, command, compose or health)' })
+    .min(1, { error: 'must list at least one step, like - kind: git' }),
+  queue: z
+    .enum(['coalesce-latest', 'fifo', 'reject-if-busy'], {
+      error:
+        'must be coalesce-latest (a newer push replaces a waiting deploy), fifo (every push deploys, in order) or reject-if-busy (answer 409 while a deploy runs)',
+    })
+    .default('coalesce-latest'),
+  timeoutSeconds: whole(1, 86_400, 'seconds').default(900),
+  releasesKept: whole(1, 100, '', ' (release folders kept for rollback)').default(5),
+});
+
+const MB = 1024 * 1024;
+
 export const agentConfigSchema = section({
   http: section({
     host: listenHost.default('127.0.0.1'),
@@ -42,6 +167,26 @@ export const agentConfigSchema = section({
     .min(0, { error: timeoutMessage })
     .max(600, { error: timeoutMessage })
     .default(10),
+  // GitHub's own cap on a delivery.
+  bodyLimitBytes: whole(1024, 100 * MB, 'bytes').default(25 * MB),
+  trustedProxies: cidrList.default([]),
+  apiToken: secretRef.optional(),
+  hooks: z.array(hookSchema, { error: 'must be a list of hooks' }).default([]),
+  sites: z.array(siteSchema, { error: 'must be a list of sites' }).default([]),
+  queue: section({
+    concurrency: whole(1, 64, '', ' (deploys running at once, across sites)').default(2),
+    leaseSeconds: whole(10, 600, 'seconds').default(60),
+    maxAttempts: whole(1, 100, '').default(3),
+    backoffSeconds: whole(0, 3600, 'seconds').default(10),
+    // Senders redeliver for days; the issue promises a week of memory at least.
+    dedupeDays: whole(7, 365, 'days').default(7),
+  }).prefault({}),
+  logs: section({
+    maxFileBytes: whole(64 * 1024, 1024 * MB, 'bytes').default(50 * MB),
+    maxTotalBytes: whole(MB, 1024 * 1024 * MB, 'bytes').default(5 * 1024 * MB),
+    maxAgeDays: whole(1, 3650, 'days').default(30),
+    jobLogMaxBytes: whole(1024, 1024 * MB, 'bytes').default(10 * MB),
+  }).prefault({}),
 });
 
 // Command-line overrides get the same host rule; port 0 is allowed there (it picks a free port).
@@ -50,7 +195,12 @@ const overridesSchema = z.strictObject({
   port: port(0, 'must be a whole number between 0 and 65535 (0 picks a free port)').optional(),
 });
 
+/** The settings after loading: secrets hold their values, folders are absolute. */
 export type AgentConfig = Omit<z.output<typeof agentConfigSchema>, 'dataDir'> & { dataDir: string };
+export type HookConfig = AgentConfig['hooks'][number];
+export type HookSource = HookConfig['source'];
+export type SiteConfig = AgentConfig['sites'][number];
+export type StepConfig = SiteConfig['steps'][number];
 
 export interface AgentConfigOverrides {
   host?: string;
@@ -75,20 +225,83 @@ export function loadAgentConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): AgentConfig {
   const raw = file === undefined ? {} : readConfigFile(file);
+  const source = file ?? 'defaults';
   const problems: string[] = [];
   const parsed = agentConfigSchema.safeParse(raw);
-  if (!parsed.success) problems.push(...describeIssues(file ?? 'defaults', parsed.error.issues));
+  if (!parsed.success) problems.push(...describeIssues(source, parsed.error.issues));
   const cli = overridesSchema.safeParse(overrides);
   if (!cli.success) problems.push(...describeIssues('command line', cli.error.issues, '--'));
   if (!parsed.success || !cli.success) throw new ConfigError(problems);
 
-  const { dataDir, http, ...rest } = parsed.data;
-  return {
+  // A relative path in a config file means "next to this file", not "wherever the agent was started".
+  const base = file ? dirname(resolve(file)) : resolve('.');
+  const { dataDir, http, apiToken, hooks, sites, ...rest } = parsed.data;
+  const refuse: Refuse = (path, message) => problems.push(formatProblem(source, path, message));
+  checkIds(hooks, 'hooks', 'hook', refuse);
+  checkIds(sites, 'sites', 'site', refuse);
+  checkHookSites(hooks, sites, refuse);
+  const secret = (ref: string, path: PropertyKey[]) => {
+    const value = resolveSecret(ref, base, env);
+    if (typeof value !== 'string') refuse(path, value.problem);
+    return typeof value === 'string' ? value : '';
+  };
+  const config: AgentConfig = {
     ...rest,
     http: { ...http, ...definedOnly(cli.data) },
-    // A relative folder in a config file means "next to this file", not "wherever the agent was started".
-    dataDir: dataDir ? resolve(file ? dirname(resolve(file)) : '.', dataDir) : join(resolveDataDir(env), 'agent'),
+    dataDir: dataDir ? resolve(base, dataDir) : join(resolveDataDir(env), 'agent'),
+    ...(apiToken === undefined ? {} : { apiToken: secret(apiToken, ['apiToken']) }),
+    hooks: hooks.map((hook, index) => ({ ...hook, secret: secret(hook.secret, ['hooks', index, 'secret']) })),
+    sites: sites.map((site) => ({ ...site, dir: resolve(base, site.dir) })),
   };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+type Refuse = (path: PropertyKey[], message: string) => void;
+
+/** Ids name URLs (/hooks/<id>) and folders, so two entries sharing one would silently shadow each other. */
+function checkIds(entries: readonly { id: string }[], list: string, noun: string, refuse: Refuse) {
+  const first = new Map<string, number>();
+  entries.forEach(({ id }, index) => {
+    const earlier = first.get(id);
+    if (earlier === undefined) first.set(id, index);
+    else refuse([list, index, 'id'], `"${id}" is already the id of ${list}.${earlier}; give each ${noun} its own id`);
+  });
+}
+
+function checkHookSites(hooks: readonly { site: string }[], sites: readonly { id: string }[], refuse: Refuse) {
+  const ids = [...new Set(sites.map((site) => site.id))];
+  hooks.forEach(({ site }, index) => {
+    if (ids.includes(site)) return;
+    const known = ids.length ? `name one of the sites (${ids.join(', ')}) or add` : 'add';
+    refuse(['hooks', index, 'site'], `no site has the id "${site}"; ${known} a site with that id under sites`);
+  });
+}
+
+/**
+ * The value a secret reference points at. A file secret loses one trailing newline (editors and
+ * `echo` add it); an empty or missing value is refused, since an empty HMAC key lets anyone sign.
+ */
+function resolveSecret(ref: string, base: string, env: NodeJS.ProcessEnv): string | { problem: string } {
+  const random = 'a long random value (for example the output of "openssl rand -hex 32")';
+  if (ref.startsWith('env:')) {
+    const name = ref.slice('env:'.length);
+    const value = env[name];
+    if (value === undefined) {
+      return { problem: `the environment variable ${name} is not set; set it for the agent (in a systemd unit: Environment= or EnvironmentFile=), or use file:PATH` };
+    }
+    return value ? value : { problem: `the environment variable ${name} is empty; set it to ${random}` };
+  }
+  const path = resolve(base, ref.slice('file:'.length));
+  let value: string;
+  try {
+    value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : message;
+    return { problem: `cannot read ${path} (${why}); write the secret into it, readable only by the user running the agent (chmod 600)` };
+  }
+  return value ? value : { problem: `${path} is empty; write ${random} into it` };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
@@ -162,9 +375,12 @@ function jsonErrorLine(text: string, message: string): number | undefined {
 function describeIssues(source: string, issues: readonly z.core.$ZodIssue[], prefix = ''): string[] {
   return issues.flatMap((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
-    return keys.map((path) => {
-      const where = path.length ? `${prefix}${path.map(String).join('.')}: ` : '';
-      return `${source}: ${where}${issue.message}`;
-    });
+    return keys.map((path) => formatProblem(source, path, issue.message, prefix));
   });
+}
+
+/** "file: hooks.0.secret: message", the one shape of every problem. */
+function formatProblem(source: string, path: readonly PropertyKey[], message: string, prefix = ''): string {
+  const where = path.length ? `${prefix}${path.map(String).join('.')}: ` : '';
+  return `${source}: ${where}${message}`;
 }

@@ -51,7 +51,7 @@ export async function listenAgent(agent: Agent, options: { host: string; port: n
     throw listenError(error as NodeJS.ErrnoException, options);
   }
   // Errors after start-up (such as running out of file descriptors while accepting) are reported, not fatal.
-  server.on('error', (error) => agent.log(`agent server error: ${error.message}`));
+  server.on('error', (error) => agent.log.error('agent server error', { error }));
 
   const { port } = server.address() as AddressInfo;
   let closed: Promise<void> | undefined;

@@ -1,4 +1,6 @@
+import { deployMigration } from './deploy/schema';
+import { queueMigration } from './queue/schema';
 import type { Migration } from './store/sqlite';
 
-/** The agent database's schema, step by step (numbered 1..N). Empty until the webhook queue needs tables. */
-export const agentMigrations: readonly Migration[] = [];
+/** The agent database's schema, step by step (numbered 1..N): the job queue, then deploys and releases. */
+export const agentMigrations: readonly Migration[] = [queueMigration, deployMigration];

@@ -5,11 +5,23 @@ export interface AgentRequest {
   method: string;
   /** The URL path without the query string. */
   path: string;
+  /** The query string's parameters (the first value of each name). */
+  query: Record<string, string>;
+  /** The values of the route's `:name` path segments, percent-decoded. */
+  params: Record<string, string>;
   /** Lower-case names; repeated headers joined with ", ". */
   headers: Record<string, string>;
+  /**
+   * The peer of the connection, as the socket reports it (a reverse proxy, when one forwards); routes
+   * that care about the client work it out with agent/http/client-address.ts.
+   */
+  remoteAddress: string;
   /** The raw bytes: webhook signatures are computed over them, so they are never parsed before a route asks. */
   body: Buffer;
 }
+
+/** What is known of a request before its body is read. */
+export type RequestHead = Omit<AgentRequest, 'body'>;
 
 export interface AgentResponse {
   status: number;
@@ -22,6 +34,14 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** One entry of the agent's routes table. */
 export interface Route {
   method: HttpMethod;
+  /** Segments starting with ":" match any one non-empty segment: "/hooks/:id". */
   path: string;
+  /** The largest body this route reads, in bytes; 1 MiB when not set. */
+  bodyLimit?: number;
+  /**
+   * Refuses a request from its head alone, before the body is read (undefined lets it through), so that a
+   * refused sender cannot make the agent buffer a large body first.
+   */
+  admit?(request: RequestHead): AgentResponse | undefined;
   handle(request: AgentRequest): AgentResponse | Promise<AgentResponse>;
 }

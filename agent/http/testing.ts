@@ -1,6 +1,7 @@
-// Helpers for tests that talk to a listening agent over real HTTP.
+// Helpers for tests of the agent's HTTP side.
 import { once } from 'node:events';
 import { request, type Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
+import type { DeliveryInput, EnqueueDelivery } from './enqueue';
 
 export async function readAll(response: IncomingMessage): Promise<string> {
   let text = '';
@@ -23,4 +24,26 @@ export async function startSlowRequest(port: number, agent: HttpAgent | false = 
   });
   await once(req, 'continue');
   return req;
+}
+
+/**
+ * A stand-in for the job queue's enqueueDelivery in tests of ingress: it remembers (hook, delivery) pairs
+ * so that a repeated delivery is a duplicate, and answers busy for reject-if-busy sites while
+ * `state.runningJobId` is set. Every call is kept in `calls`.
+ */
+export function memoryQueue() {
+  const calls: DeliveryInput[] = [];
+  const jobs = new Map<string, number>();
+  const state: { runningJobId?: number } = {};
+  const enqueue: EnqueueDelivery = (input) => {
+    calls.push(input);
+    const key = JSON.stringify([input.hookId, input.deliveryId]);
+    const earlier = jobs.get(key);
+    if (earlier !== undefined) return { status: 'duplicate', jobId: earlier };
+    if (input.policy === 'reject-if-busy' && state.runningJobId !== undefined) return { status: 'busy', runningJobId: state.runningJobId };
+    const jobId = jobs.size + 1;
+    jobs.set(key, jobId);
+    return { status: 'accepted', jobId, position: 1 };
+  };
+  return { calls, state, enqueue };
 }

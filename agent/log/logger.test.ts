@@ -7,38 +7,10 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Logger, LogOutput, type LogOutputOptions } from './logger';
 import { RotatingLog } from './rotating-log';
+import { LogCollector as Collector } from './testing';
 
 const T0 = Date.UTC(2025, 2, 4, 10, 11, 12, 345);
 
-/** A sink that keeps what it is given; a `stuck` one holds every write's callback until release(). */
-class Collector extends Writable {
-  readonly lines: string[] = [];
-  private held: (() => void)[] = [];
-
-  constructor(private stuck = false) {
-    super();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.lines.push(chunk.toString('utf8'));
-    if (this.stuck) this.held.push(() => callback());
-    else callback();
-  }
-
-  release(): void {
-    this.stuck = false;
-    const held = this.held;
-    this.held = [];
-    for (const callback of held) callback();
-  }
-
-  records(): Record<string, unknown>[] {
-    return this.lines.map((line) => {
-      expect(line.endsWith('\n') && !line.slice(0, -1).includes('\n')).toBe(true);
-      return JSON.parse(line) as Record<string, unknown>;
-    });
-  }
-}
 
 function setup(options: Partial<LogOutputOptions> = {}): { logger: Logger; sink: Collector; reports: string[] } {
   const sink = new Collector();

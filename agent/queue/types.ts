@@ -1,5 +1,6 @@
-// The two shapes the queue takes from outside it. They stand here until the config schema
-// (agent/config.ts) declares them; the queue needs nothing more of either than what is written here.
+import type { SiteConfig } from '../config';
+
+// What a job carries. The queue stores it; ingress makes it from a delivery; the deploy runner reads it.
 
 /** What a job asks the deploy runner to do: one site, one exact commit. Stored as JSON with the job. */
 export interface DeployRequest {
@@ -18,4 +19,4 @@ export interface DeployRequest {
  * How a site takes a new deploy while another of its deploys is waiting or running:
  * `coalesce-latest` replaces the waiting ones, `fifo` queues behind them, `reject-if-busy` refuses.
  */
-export type QueuePolicy = 'coalesce-latest' | 'fifo' | 'reject-if-busy';
+export type QueuePolicy = SiteConfig['queue'];
