@@ -9,7 +9,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const outputs = ['out/main/cli.js', 'out/main/electron.js', 'out/preload/index.js', 'out/renderer/index.html'];
-const sources = ['main', 'preload', 'renderer', 'agent', 'package.json', 'electron.vite.config.ts'];
+const sources = ['main', 'preload', 'renderer', 'agent', 'resources', 'package.json', 'electron.vite.config.ts'];
 
 function newestMtime(target) {
   let stat;
