@@ -6,7 +6,9 @@ import { readBody, TOO_LARGE } from './http/body';
 import type { EnqueueDelivery } from './http/enqueue';
 import { healthRoutes } from './http/health';
 import { errorResponse } from './http/json';
-import type { AgentRequest, AgentResponse, Route } from './http/route';
+import { operatorRoutes, type OperatorDeps } from './http/operator';
+import { collectingSink, socketSink, type StreamSink } from './http/response-stream';
+import type { AgentRequest, AgentResponse, Route, StreamResponse } from './http/route';
 import { matchRoute } from './http/router';
 import { metricsRoutes } from './http/metrics';
 import { webhookRoutes } from './http/webhooks';
@@ -17,6 +19,11 @@ import { version } from './version';
 
 // The body limit of routes that set none (everything but webhook deliveries, which have config.bodyLimitBytes).
 const MAX_BODY_BYTES = 1024 * 1024;
+// How far a client may lag behind a streamed answer (a live deploy log) before it is cut off.
+const MAX_STREAM_LAG_BYTES = 8 * 1024 * 1024;
+
+/** The operator API's parts that only the runtime has; the token, sites and security log come from the agent's own deps. */
+export type OperatorParts = Omit<OperatorDeps, 'token' | 'sites' | 'securityLog' | 'now' | 'trustedProxies'>;
 
 export interface AgentDeps {
   /** The settings; the routes of later sections (webhooks, queue, deploys) read theirs from it. */
@@ -30,7 +37,9 @@ export interface AgentDeps {
   metrics?: AgentMetrics;
   /** Where accepted webhook deliveries go (the job queue's enqueueDelivery); without it there are no /hooks routes. */
   enqueue?: EnqueueDelivery;
-  /** Where refused webhook requests are recorded, one JSON line each. Defaults to `log`. */
+  /** The queue and deploys behind the operator API (/jobs, /sites, /deliveries); without them there is no such API. */
+  operator?: OperatorParts;
+  /** Where refused webhook and operator requests are recorded, one JSON line each. Defaults to `log`. */
   securityLog?: (line: string) => void;
   /** Epoch milliseconds, for rate limits and log times; defaults to Date.now. */
   now?: () => number;
@@ -57,8 +66,13 @@ export interface Agent {
   readonly log: Logger;
   /** A node:http request listener. */
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
-  /** Runs a request through the same routing as `handle`, without a socket. */
+  /** Runs a request through the same routing as `handle`, without a socket; a streamed answer is collected until it ends. */
   inject(request: InjectRequest): Promise<InjectedResponse>;
+  /**
+   * Ends every streamed answer (each producer gets to say why first) and answers later stream requests
+   * 503, so that shutting down need not wait for clients following a log.
+   */
+  closeStreams(): void;
 }
 
 /** What the routing needs from a request, whichever way it arrived. */
@@ -73,7 +87,9 @@ interface Incoming {
 /** Builds the agent: its routes table and the two ways in. Listening on a port lives in listen.ts. */
 export function buildAgent(deps: AgentDeps): Agent {
   const log = deps.log ?? new Logger(new LogOutput({ sinks: [] }));
-  const { config, enqueue } = deps;
+  const { config, enqueue, operator } = deps;
+  const now = deps.now ?? Date.now;
+  const securityLog = deps.securityLog ?? ((line: string) => log.warn('request refused', { refusal: JSON.parse(line) as unknown }));
   const routes: Route[] = [
     ...healthRoutes({ db: deps.db, version, startedAt: deps.startedAt ?? Date.now() }),
     ...(enqueue
@@ -81,16 +97,44 @@ export function buildAgent(deps: AgentDeps): Agent {
           hooks: config.hooks,
           sites: config.sites,
           enqueue,
-          securityLog: deps.securityLog ?? ((line) => log.warn('webhook refused', { refusal: JSON.parse(line) as unknown })),
-          now: deps.now ?? Date.now,
+          securityLog,
+          now,
           trustedProxies: config.trustedProxies,
           bodyLimit: config.bodyLimitBytes,
         })
+      : []),
+    ...(operator
+      ? operatorRoutes({ ...operator, token: config.apiToken, sites: config.sites, securityLog, now, trustedProxies: config.trustedProxies })
       : []),
   ];
   if (deps.metrics) routes.push(...metricsRoutes(deps.metrics.registry));
   const hookIds = new Set(config.hooks.map((hook) => hook.id));
   const respond = (incoming: Incoming) => route(routes, incoming, log, deps.metrics && { metrics: deps.metrics, hookIds });
+
+  const streams = new Set<StreamSink>();
+  let stopping = false;
+  /** Runs a streamed answer into `sink`, which the agent holds until it closes. */
+  const play = (answer: StreamResponse, sink: StreamSink): void => {
+    const started = performance.now();
+    const requestId = answer.headers['x-request-id'];
+    streams.add(sink);
+    sink.onClose((why) => {
+      streams.delete(sink);
+      log.info('stream closed', { requestId, why, seconds: Math.round(performance.now() - started) / 1000 });
+    });
+    try {
+      answer.stream(sink);
+    } catch (error) {
+      log.error('stream failed', { requestId, error });
+      sink.end();
+    }
+  };
+  /** Once the agent stops, a stream would hold the server open: refused instead. */
+  const refuseWhileStopping = (answer: AgentResponse | StreamResponse): AgentResponse | StreamResponse => {
+    if (!stopping || !isStream(answer)) return answer;
+    const requestId = answer.headers['x-request-id'] ?? '';
+    return withLength(errorResponse(503, 'stopping', 'The agent is stopping; connect again once it is back.', requestId, { 'x-request-id': requestId }));
+  };
 
   return {
     log,
@@ -103,7 +147,13 @@ export function buildAgent(deps: AgentDeps): Agent {
         remoteAddress: req.socket.remoteAddress ?? '',
         readBody: (limit) => readBody(req, limit),
       };
-      void respond(incoming).then((answer) => res.writeHead(answer.status, answer.headers).end(answer.body));
+      void respond(incoming).then((answered) => {
+        const answer = refuseWhileStopping(answered);
+        if (!isStream(answer)) return void res.writeHead(answer.status, answer.headers).end(answer.body);
+        // Sent at once: a client following a log must know it is connected before the first event.
+        res.writeHead(answer.status, answer.headers).flushHeaders();
+        play(answer, socketSink(res, MAX_STREAM_LAG_BYTES));
+      });
     },
     async inject(request) {
       const body = typeof request.body === 'string' ? Buffer.from(request.body) : (request.body ?? Buffer.alloc(0));
@@ -112,20 +162,38 @@ export function buildAgent(deps: AgentDeps): Agent {
       if (body.length && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
         headers['content-length'] = String(body.length);
       }
-      const answer = await respond({
-        method: request.method.toUpperCase(),
-        url: request.url,
-        headers,
-        remoteAddress: request.remoteAddress ?? '127.0.0.1',
-        readBody: async (limit) => (body.length > limit ? TOO_LARGE : body),
-      });
-      return { ...answer, json: () => JSON.parse(answer.body) as unknown };
+      const answer = refuseWhileStopping(
+        await respond({
+          method: request.method.toUpperCase(),
+          url: request.url,
+          headers,
+          remoteAddress: request.remoteAddress ?? '127.0.0.1',
+          readBody: async (limit) => (body.length > limit ? TOO_LARGE : body),
+        }),
+      );
+      if (!isStream(answer)) return { ...answer, json: () => JSON.parse(answer.body) as unknown };
+      const collecting = collectingSink();
+      play(answer, collecting.sink);
+      const text = await collecting.body;
+      return { status: answer.status, headers: answer.headers, body: text, json: () => JSON.parse(text) as unknown };
+    },
+    closeStreams() {
+      stopping = true;
+      for (const sink of [...streams]) sink.close('agent-stopping');
     },
   };
 }
 
+function isStream(answer: AgentResponse | StreamResponse): answer is StreamResponse {
+  return 'stream' in answer;
+}
+
+function withLength(response: AgentResponse): AgentResponse {
+  return { ...response, headers: { ...response.headers, 'content-length': String(Buffer.byteLength(response.body)) } };
+}
+
 /** Routes one request and always produces an answer: every failure becomes a JSON error, never a throw. */
-async function route(routes: readonly Route[], incoming: Incoming, log: Logger, counting?: HookCounting): Promise<AgentResponse> {
+async function route(routes: readonly Route[], incoming: Incoming, log: Logger, counting?: HookCounting): Promise<AgentResponse | StreamResponse> {
   const started = performance.now();
   const id = randomUUID();
   const { method } = incoming;
@@ -136,11 +204,9 @@ async function route(routes: readonly Route[], incoming: Incoming, log: Logger, 
   const seconds = (performance.now() - started) / 1000;
   const fields = { requestId: id, method, path, status: response.status, ms: Math.round(seconds * 1000), problem: outcome.problem };
   log.log(response.status >= 500 ? 'error' : 'info', 'request', fields);
+  if (isStream(response)) return { ...response, headers: { ...response.headers, 'x-request-id': id } };
   if (counting && method === 'POST' && path.startsWith('/hooks/')) countHook(counting, path, response, seconds);
-  return {
-    ...response,
-    headers: { ...response.headers, 'x-request-id': id, 'content-length': String(Buffer.byteLength(response.body)) },
-  };
+  return withLength({ ...response, headers: { ...response.headers, 'x-request-id': id } });
 }
 
 interface HookCounting {
@@ -194,7 +260,7 @@ function queryOf(search: string): Record<string, string> {
   return query;
 }
 
-type Outcome = { response: AgentResponse; problem?: string };
+type Outcome = { response: AgentResponse | StreamResponse; problem?: string };
 
 async function answer(
   routes: readonly Route[],

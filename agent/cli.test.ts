@@ -1,4 +1,4 @@
-import { EventEmitter, once } from 'node:events';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAgentCli } from './cli';
+import { fakeIo } from './cli-testing';
 import { signBody } from './http/signatures';
 import { readAll, startSlowRequest } from './http/testing';
 
@@ -14,36 +15,6 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lifeline-agent-cli-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A terminal and a process for runAgentCli: lines are collected; signals are emitted by the test. */
-function fakeIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const lines = new EventEmitter();
-  const signals = new EventEmitter();
-  return {
-    out,
-    err,
-    signals,
-    io: {
-      out: (line: string) => {
-        out.push(line);
-        lines.emit('line', line);
-      },
-      err: (line: string) => err.push(line),
-      signals,
-    },
-    /** Resolves with the URL printed once the agent listens. */
-    listening: () =>
-      new Promise<string>((resolve) => {
-        const check = (line: string) => {
-          const url = /^Lifeline agent listening on (http:\/\/\S+) \(data: /.exec(line)?.[1];
-          if (url) resolve(url);
-        };
-        lines.on('line', check);
-      }),
-  };
-}
 
 /**
  * Arguments for an agent with its data in the temp dir, on a free port, and a grace time longer than

@@ -1,5 +1,8 @@
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './cli-args';
+import { runCancel, runJobs, runRetry } from './cli-jobs';
+import { runStatus } from './cli-status';
+import { USAGE } from './cli-usage';
 import { ConfigError, loadAgentConfig, type AgentConfig } from './config';
 import { isLoopbackHost } from './hosts';
 import { initAgent, InitRefusal } from './init';
@@ -17,25 +20,6 @@ export interface AgentCliIo {
   launcher?: readonly string[];
 }
 
-const USAGE = `Usage: lifeline agent [--config FILE] [--host H] [--port P]
-       lifeline agent init --dir DIR
-
-Runs the Lifeline agent: an HTTP server taking webhooks (POST /hooks/<id>) and answering
-GET /health and GET /health/ready.
-
-  --config FILE  Settings in YAML (.yaml, .yml) or JSON (.json). Without it the defaults are used.
-  --host H       Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).
-  --port P       Port to listen on (default 8787; 0 picks a free one).
-  -h, --help     Show this help.
-
-Data lives in dataDir from the config file, else in $LIFELINE_HOME/agent, else in the
-platform's user-data folder (~/.local/share/lifeline/agent on Linux).
-SIGTERM or SIGINT stops the agent after open requests finish.
-
-init writes DIR/agent.yaml (a commented config with an example site and GitHub hook),
-DIR/webhook.secret (a random secret, readable by its owner only) and DIR/lifeline-agent.service
-(a systemd unit). It never overwrites a file.`;
-
 const processIo: AgentCliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
@@ -47,7 +31,10 @@ const processIo: AgentCliIo = {
  * unexpected. Every failure is one line per problem, never a stack trace.
  */
 export async function runAgentCli(argv: string[], io: AgentCliIo = processIo): Promise<number> {
-  if (argv[0] === 'init') return runInit(argv.slice(1), io);
+  const [command = '', ...rest] = argv;
+  if (command === 'init') return runInit(rest, io);
+  const operatorCommand = OPERATOR_COMMANDS[command];
+  if (operatorCommand) return rest.some((arg) => arg === '--help' || arg === '-h') ? say(io, USAGE) : operatorCommand(rest, io);
   const args = parseAgentArgs(argv);
   if ('error' in args) {
     io.err(`lifeline agent: ${args.error} Run "lifeline agent --help" for the options.`);
@@ -89,6 +76,8 @@ export async function runAgentCli(argv: string[], io: AgentCliIo = processIo): P
     io.out(`Lifeline agent listening on ${running.url} (data: ${config.dataDir}, log: ${join(config.dataDir, 'logs', 'agent.log')})`);
     const signal = await nextSignal(io.signals ?? process, ['SIGTERM', 'SIGINT']);
     const graceMs = config.shutdownTimeoutSeconds * 1000;
+    // Clients following a deploy's log would otherwise hold the server open for the whole grace time.
+    runtime.agent.closeStreams();
     await running.close(graceMs);
     await runtime.close(graceMs);
     db.close();
@@ -105,18 +94,12 @@ export async function runAgentCli(argv: string[], io: AgentCliIo = processIo): P
 
 /** `lifeline agent init --dir DIR`: 0 when written, 2 for bad arguments or a file in the way. */
 function runInit(argv: string[], io: AgentCliIo): number {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    io.err(`lifeline agent init: ${describeArgError(error as NodeJS.ErrnoException)} Run "lifeline agent --help" for the options.`);
+  const args = parseCommandArgs(argv, { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, false, 'init takes only options');
+  if ('error' in args) {
+    io.err(`lifeline agent init: ${args.error} Run "lifeline agent --help" for the options.`);
     return 2;
   }
+  const { values } = args;
   if (values.help) {
     io.out(USAGE);
     return 0;
@@ -157,44 +140,14 @@ function runInit(argv: string[], io: AgentCliIo): number {
 type AgentArgs = { help: boolean; config?: string; host?: string; port?: number } | { error: string };
 
 function parseAgentArgs(argv: string[]): AgentArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        config: { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return { error: describeArgError(error as NodeJS.ErrnoException) };
-  }
-  const { help = false, config, host, port } = values;
+  const options = { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+  const args = parseCommandArgs(argv, options, false, 'the agent takes only options');
+  if ('error' in args) return { error: args.error };
+  const { help = false, config, host, port } = args.values;
   // Digits only: Number() would also take "", "0x50" and "1e3". NaN is then refused by the config schema,
   // which owns the port rule and its message.
   const portNumber = port === undefined ? undefined : /^\d+$/.test(port) ? Number(port) : Number.NaN;
   return { help, config, host, port: portNumber };
-}
-
-// node:util's messages suggest "--" tricks that do not apply here; each case gets its own plain sentence.
-function describeArgError(error: NodeJS.ErrnoException): string {
-  const quoted = /'([^']*)'/.exec(error.message)?.[1] ?? '';
-  switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${quoted}.`;
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument "${quoted}" (the agent takes only options).`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
-      const option = quoted.replace(/ <value>$/, '').replace(/^-h, /, '');
-      return /does not take/.test(error.message) ? `${option} takes no value.` : `${option} needs a value.`;
-    }
-    default:
-      return `${error.message}.`;
-  }
 }
 
 /** Resolves with the first of `names` to arrive, then stops listening, so a second Ctrl-C acts as usual. */
@@ -209,6 +162,18 @@ function nextSignal(signals: NodeJS.EventEmitter, names: readonly NodeJS.Signals
       return [name, listener] as const;
     });
   });
+}
+
+const OPERATOR_COMMANDS: Partial<Record<string, (argv: string[], io: AgentCliIo) => Promise<number>>> = {
+  status: runStatus,
+  jobs: runJobs,
+  retry: runRetry,
+  cancel: runCancel,
+};
+
+function say(io: AgentCliIo, text: string): number {
+  io.out(text);
+  return 0;
 }
 
 function unexpected(io: AgentCliIo, error: unknown): number {

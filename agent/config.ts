@@ -207,6 +207,15 @@ export interface AgentConfigOverrides {
   port?: number;
 }
 
+export interface LoadOptions {
+  /**
+   * 'unresolved' leaves each secret as the reference written in the file (env:NAME, file:PATH), for
+   * commands that never use secrets (lifeline agent status, jobs, retry, cancel): an operator's shell
+   * lacks the service's environment, and that must not stop them reading the data folder.
+   */
+  secrets?: 'resolve' | 'unresolved';
+}
+
 /** A configuration that cannot be used; each problem is one line naming the file and the setting. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -223,6 +232,7 @@ export function loadAgentConfig(
   file: string | undefined,
   overrides: AgentConfigOverrides,
   env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
 ): AgentConfig {
   const raw = file === undefined ? {} : readConfigFile(file);
   const source = file ?? 'defaults';
@@ -241,6 +251,7 @@ export function loadAgentConfig(
   checkIds(sites, 'sites', 'site', refuse);
   checkHookSites(hooks, sites, refuse);
   const secret = (ref: string, path: PropertyKey[]) => {
+    if (options.secrets === 'unresolved') return ref;
     const value = resolveSecret(ref, base, env);
     if (typeof value !== 'string') refuse(path, value.problem);
     return typeof value === 'string' ? value : '';

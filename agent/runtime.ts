@@ -29,7 +29,7 @@ const HOUR_MS = 60 * 60 * 1000;
 
 /**
  * Files under the data dir: `agent.db`, `logs/agent.log` (JSON lines, rotated and gzipped),
- * `logs/security.log` (refused webhook requests), `jobs/<id>.log` (each deploy's output).
+ * `logs/security.log` (refused webhook and operator API requests), `jobs/<id>.log` (each deploy's output).
  */
 export function openAgentRuntime(config: AgentConfig, db: Database, options: { now?: () => number } = {}): AgentRuntime {
   const now = options.now ?? Date.now;
@@ -71,6 +71,14 @@ export function openAgentRuntime(config: AgentConfig, db: Database, options: { n
       const outcome = queue.enqueueDelivery(input);
       if (outcome.status === 'accepted') worker.wake();
       return outcome;
+    },
+    operator: {
+      queue,
+      runner,
+      runsHere: (jobId) => worker.active.some((job) => job.id === jobId),
+      wake: () => worker.wake(),
+      // The worker looks at a running job's cancel flag with each heartbeat, a third of the lease.
+      cancelCheckSeconds: Math.ceil(config.queue.leaseSeconds / 3),
     },
   });
 

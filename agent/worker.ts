@@ -102,11 +102,16 @@ export class DeployWorker {
 
   private begin(job: Job): void {
     const controller = new AbortController();
-    const done = this.execute(job, controller).finally(() => {
-      this.running.delete(job.id);
-      // A slot is free: the next job need not wait for the poll.
-      this.wake();
-    });
+    const done = this.execute(job, controller)
+      // The queue threw (the database busy or gone) while starting or settling the job. Rejecting here
+      // would be unhandled and end the agent; instead the lease runs out and the job is recovered, and
+      // the runner's record of how far the deploy got decides what is left to do.
+      .catch((error: unknown) => this.options.log.error('could not record what became of a job; it is recovered once its lease runs out', { jobId: job.id, error }))
+      .finally(() => {
+        this.running.delete(job.id);
+        // A slot is free: the next job need not wait for the poll.
+        this.wake();
+      });
     this.running.set(job.id, { job, controller, done });
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -68,4 +68,29 @@ describe('JobLog', () => {
     expect(gone).toEqual(['a']);
     expect(readFileSync(join(dir, '10.log'), 'utf8')).toBe('ab');
   });
+
+  it('stores copied bytes as they are and hands their decoding to followers', () => {
+    const file = join(dir, '11.log');
+    writeFileSync(file, 'from before\n');
+    const log = new JobLog(file, 100);
+    const seen: string[] = [];
+    log.follow((text) => seen.push(text));
+    const bytes = Buffer.from([0xff, 0x0a]);
+    log.copy(bytes, '\ufffd\n');
+    expect(log.sizeWhenOpened).toBe(12);
+    expect(log.offset).toBe(14);
+    log.close();
+    expect(seen).toEqual(['\ufffd\n']);
+    expect(readFileSync(file).subarray(12)).toEqual(bytes);
+  });
+
+  it('is full at its cap', () => {
+    const log = new JobLog(join(dir, '12.log'), 4);
+    log.write('abc');
+    expect(log.full).toBe(false);
+    log.write('de');
+    expect(log.full).toBe(true);
+    log.close();
+  });
 });
+

@@ -1,12 +1,15 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Database } from '../store/sqlite';
 import { DeployStore, type DeployRecord, type StepRecord } from './deploy-store';
 import { JobLog } from './job-log';
+import { OutputTail } from './output-tail';
 import { ReleaseStore, type Release } from './release-store';
 import { isCommitId, pointCurrent, pruneReleases, readCurrent, releaseDirFor, removeCurrent } from './releases';
 import { composeFileOf } from './steps/compose';
-import { describeStep, runStep, type StepContext, type StepResult } from './steps';
+import { StepLog } from './step-log';
+import { findLeftover, stepRunPlace, stepRunsDir, type StepRunPlace } from './step-runs';
+import { describeStep, isAdoptable, runStep, type StepContext, type StepResult, type StepRunContext } from './steps';
 import type { DeployRequest, SiteConfig, StepConfig } from './types';
 
 export type DeployStatus = 'succeeded' | 'rolled-back' | 'failed' | 'cancelled' | 'interrupted';
@@ -63,8 +66,10 @@ interface StageRun {
 
 /**
  * Runs deploys as persisted step machines. Every step's start, end, exit code and log offsets are stored
- * as they happen, so a deploy cut short by a crash resumes at the step that was running (which runs again
- * from its start), or continues its rollback.
+ * as they happen, so a deploy cut short by a crash resumes at the step that was running, or continues its
+ * rollback. A step's programs outlive the agent (their own process group, their output in a file of the
+ * step's own): a command or compose step whose program is still running, or recorded its exit code, is
+ * taken over rather than run twice; any other step runs again from its start.
  */
 export class DeployRunner {
   private readonly db: Database;
@@ -224,7 +229,7 @@ export class DeployRunner {
         if (step.state === 'succeeded') continue;
         if (signal.aborted) return haltOf(reasonOf(signal), run.stop);
         if (step.position > checkedOut) this.activate(site, release, run.log);
-        const result = await this.runStep(run, step, step.config, this.context(run, release, signal), steps.length);
+        const result = await this.runStep(run, step, step.config, release, signal, steps.length);
         if (!result.ok) return haltOf(result.error, run.stop);
         if (step.config.kind === 'compose') {
           const file = composeFileOf(release.dir, step.config);
@@ -254,7 +259,7 @@ export class DeployRunner {
         if (signal.aborted) return haltOf(reasonOf(signal), run.stop);
         // The same Compose file that was up when the target release was live.
         const config: StepConfig = step.config.kind === 'compose' && target.composeFile ? { ...step.config, file: target.composeFile } : step.config;
-        const result = await this.runStep(targetRun, step, config, this.context(targetRun, target, signal), steps.length);
+        const result = await this.runStep(targetRun, step, config, target, signal, steps.length);
         if (!result.ok) return haltOf(result.error, run.stop);
       }
       return undefined;
@@ -290,14 +295,24 @@ export class DeployRunner {
     }
   }
 
-  private async runStep(run: StageRun, step: StepRecord, config: StepConfig, ctx: StepContext, count: number): Promise<StepResult> {
+  private async runStep(run: StageRun, step: StepRecord, config: StepConfig, release: Release, signal: AbortSignal, count: number): Promise<StepResult> {
     const { deploy, log, stop } = run;
     const label = `${step.stage === 'rollback' ? 'Rollback step' : 'Step'} ${step.position + 1}/${count} ${step.name}`;
-    log.note(`${label}: ${step.runs > 0 ? 'starting again, since the agent stopped while it ran' : 'starting'}.`);
-    this.store.stepStarted(deploy.id, step.stage, step.position, this.now(), log.offset);
-    const result = await runStep(ctx, config);
+    const { place, adopt } = await this.stepRun(run, step, label);
+    const stepLog = new StepLog(place.output, this.now);
+    let tail: OutputTail | undefined;
+    let result: StepResult;
+    try {
+      tail = new OutputTail(place, log);
+      tail.start();
+      const stepRun: StepRunContext = { id: place.id, statusFile: isAdoptable(config) ? place.status : undefined, adopt };
+      result = await runStep(this.context(run, release, signal, stepLog, stepRun), config);
+    } finally {
+      tail?.stop();
+      stepLog.close();
+    }
     if (!result.ok && stop.aborted && stop.reason instanceof DeployInterruption) {
-      // Left as running on purpose: the resumed deploy runs this step again.
+      // Left as running on purpose, with its files: the resumed deploy runs this step again.
       log.note(`${label}: stopped for a shutdown; it runs again when the deploy resumes.`);
       return result;
     }
@@ -310,17 +325,50 @@ export class DeployRunner {
       logEnd: log.offset,
     });
     log.note(result.ok ? `${label}: succeeded.` : `${label}: ${state}. ${result.error}`);
+    removeQuietly(place.dir);
     return result;
   }
 
-  private context(run: StageRun, release: Release, signal: AbortSignal): StepContext {
+  /**
+   * The run of a step to go on with: the one an agent that is gone started, when its program is still
+   * running or recorded how it ended (taken over), or else a new one, stored as started before any of
+   * its programs starts, so that a restarted agent can name it and find them.
+   */
+  private async stepRun(run: StageRun, step: StepRecord, label: string): Promise<{ place: StepRunPlace; adopt?: StepRunContext['adopt'] }> {
+    const { deploy, log } = run;
+    const placeOf = (runNumber: number) => stepRunPlace(this.logsDir, deploy.jobId, { deployId: deploy.id, stage: step.stage, position: step.position, run: runNumber });
+    if (step.state === 'running') {
+      const earlier = placeOf(step.runs);
+      const leftover = await findLeftover(earlier, this.killGraceMs);
+      if (leftover) {
+        log.note(
+          leftover.kind === 'running'
+            ? `${label}: still running after the agent stopped (process group ${leftover.leader}); waiting for it rather than starting it again.`
+            : `${label}: ended with exit code ${leftover.exitCode} while the agent was stopped; taking that result rather than running it again.`,
+        );
+        const elapsedMs = this.now() - (step.startedAt ?? this.now());
+        return { place: earlier, adopt: { leader: leftover.kind === 'running' ? leftover.leader : undefined, elapsedMs } };
+      }
+      if (existsSync(earlier.dir)) {
+        // It will not end by itself: keep what it wrote before it died, then start it afresh.
+        new OutputTail(earlier, log).stop();
+        removeQuietly(earlier.dir);
+      }
+    }
+    log.note(`${label}: ${step.runs > 0 ? 'starting again, since the agent stopped while it ran' : 'starting'}.`);
+    this.store.stepStarted(deploy.id, step.stage, step.position, this.now(), log.offset);
+    return { place: placeOf(step.runs + 1) };
+  }
+
+  private context(run: StageRun, release: Release, signal: AbortSignal, log: StepLog, stepRun: StepRunContext): StepContext {
     const { site, request } = run;
     return {
       site,
       request,
       releaseDir: release.dir,
       signal,
-      log: run.log,
+      log,
+      run: stepRun,
       killGraceMs: this.killGraceMs,
       env: {
         ...this.env,
@@ -388,8 +436,9 @@ export class DeployRunner {
     return this.finished(run);
   }
 
-  /** Deletes old release folders, then reports the attempt as stored. */
+  /** Deletes old release folders and what is left of the steps' own files, then reports the attempt as stored. */
   private finished(run: StageRun): DeployOutcome {
+    removeQuietly(stepRunsDir(this.logsDir, run.deploy.jobId));
     try {
       const pruned = pruneReleases(this.releaseStore, run.site, this.now());
       if (pruned.length > 0) run.log.note(`Deleted the folders of ${pruned.length} old release(s), keeping ${run.site.releasesKept}.`);
@@ -452,6 +501,15 @@ function outcomeOf(deploy: DeployRecord): DeployOutcome {
   if (deploy.phase === 'rolled-back' && deploy.rollbackReleaseId !== null) outcome.rolledBackTo = deploy.rollbackReleaseId;
   if (deploy.error !== null) outcome.error = deploy.error;
   return outcome;
+}
+
+/** Step files only cost disk space once copied into the job log; the end of the deploy tries again. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // Left for the next attempt.
+  }
 }
 
 function messageOf(error: unknown): string {

@@ -29,6 +29,32 @@ export interface AgentResponse {
   body: string;
 }
 
+/** Why a streamed answer ended: its producer ended it, the client went away, or the agent is stopping. */
+export type StreamEnd = 'ended' | 'client-gone' | 'agent-stopping';
+
+/** Where a streamed answer's text goes, piece by piece, as it is produced. */
+export interface ResponseSink {
+  /** Sends text now; false when the client lags and text is piling up (wait for `drained`). Ignored once closed. */
+  write(text: string): boolean;
+  /** Finishes the answer. */
+  end(): void;
+  readonly closed: boolean;
+  /** Resolves when the client has taken what was written, or the stream is over. */
+  drained(): Promise<void>;
+  /**
+   * Runs once, when the stream is over. For 'agent-stopping' it runs before the answer ends, so the
+   * producer can write a last word; the producer must let go of what feeds it (unsubscribe, timers).
+   */
+  onClose(listener: (why: StreamEnd) => void): void;
+}
+
+/** An answer sent as it is produced (Server-Sent Events): no content-length, no whole body. */
+export interface StreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  stream(sink: ResponseSink): void;
+}
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One entry of the agent's routes table. */
@@ -43,5 +69,5 @@ export interface Route {
    * refused sender cannot make the agent buffer a large body first.
    */
   admit?(request: RequestHead): AgentResponse | undefined;
-  handle(request: AgentRequest): AgentResponse | Promise<AgentResponse>;
+  handle(request: AgentRequest): AgentResponse | StreamResponse | Promise<AgentResponse | StreamResponse>;
 }

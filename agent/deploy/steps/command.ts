@@ -10,6 +10,7 @@ import { runArgv } from './run-argv';
  */
 export const commandStep: StepKind<CommandStepConfig> = {
   kind: 'command',
+  adoptable: true,
   describe: (step) => `command "${step.name ?? basename(step.argv[0] ?? '')}"`,
   run(ctx, step) {
     return runArgv(ctx, {

@@ -29,6 +29,7 @@ export function composeProject(siteId: string): string {
 /** `docker compose up --detach` of the release's Compose file, under the site's fixed project name. */
 export const composeStep: StepKind<ComposeStepConfig> = {
   kind: 'compose',
+  adoptable: true,
   describe: () => 'compose up',
   async run(ctx, step) {
     const file = composeFileOf(ctx.releaseDir, step);

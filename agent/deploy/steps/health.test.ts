@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HealthServer } from '../testing/health-server';
+import { waitFor } from '../testing/processes';
 import { testRequest, testSite, testStepContext } from '../testing/site';
 import type { HealthStepConfig } from '../types';
 import { healthStep } from './health';
@@ -29,12 +30,8 @@ const quick = (target: Partial<HealthStepConfig>): HealthStepConfig => ({ kind: 
 
 describe('the health step', () => {
   it('passes on the first 2xx answer, after failed tries', async () => {
-    server.status = 503;
+    server.answer = () => (server.hits === 1 ? 503 : 204);
     const ctx = context();
-    let seen = 0;
-    ctx.log.follow(() => {
-      if (++seen === 1) server.status = 204;
-    });
     expect(await healthStep.run(ctx, quick({ url: server.url }))).toEqual({ ok: true });
     ctx.log.close();
     expect(server.hits).toBe(2);
@@ -92,8 +89,10 @@ describe('the health step', () => {
     server.status = 503;
     const controller = new AbortController();
     const ctx = { ...context(), signal: controller.signal };
-    ctx.log.follow(() => controller.abort());
-    const result = await healthStep.run(ctx, quick({ url: server.url, retries: 1_000, intervalSeconds: 5 }));
+    const running = healthStep.run(ctx, quick({ url: server.url, retries: 1_000, intervalSeconds: 5 }));
+    await waitFor('the first check', () => readFileSync(ctx.log.file, 'utf8').includes('health check 1/'));
+    controller.abort();
+    const result = await running;
     ctx.log.close();
     expect(result).toEqual({ ok: false, error: `The health check was stopped (last result: GET ${server.url} answered 503).` });
   });

@@ -5,7 +5,7 @@ import type { StepContext, StepKind, StepResult } from './contract';
 import { gitStep } from './git';
 import { healthStep } from './health';
 
-export type { StepContext, StepKind, StepResult } from './contract';
+export type { StepContext, StepKind, StepResult, StepRunContext } from './contract';
 
 type StepKinds = { [K in StepKindName]: StepKind<Extract<StepConfig, { kind: K }>> };
 
@@ -24,6 +24,11 @@ function kindOf<C extends StepConfig>(step: C): StepKind<C> {
 
 export function describeStep(step: StepConfig): string {
   return kindOf(step).describe(step);
+}
+
+/** Whether a step's program is adopted after an agent crash instead of started again (see StepKind). */
+export function isAdoptable(step: StepConfig): boolean {
+  return kindOf(step).adoptable === true;
 }
 
 /** Runs a step of any kind; an unexpected exception becomes a failed result, so a deploy never hangs on one. */

@@ -1,4 +1,5 @@
-import { runProcess } from '../process';
+import { adoptProcess, runProcess, type ProcessResult } from '../process';
+import { STEP_RUN_VARIABLE } from '../step-runs';
 import type { StepContext, StepResult } from './contract';
 
 export interface ArgvRun {
@@ -10,27 +11,53 @@ export interface ArgvRun {
   signal?: AbortSignal;
 }
 
-/** Runs a program for a step, its output going to the job's log, and says how it ended. */
+/**
+ * Runs a program for a step, its output going to the step's file, and says how it ended. When the
+ * step's run was started by an agent that is gone, its program is adopted instead of started again.
+ */
 export async function runArgv(ctx: StepContext, run: ArgvRun): Promise<StepResult> {
-  ctx.log.note(`$ ${showArgv(run.argv)}`);
-  const result = await runProcess({
-    argv: run.argv,
-    cwd: run.cwd,
-    env: run.env ?? ctx.env,
-    signal: run.signal ?? ctx.signal,
-    timeoutMs: run.timeoutSeconds === undefined ? undefined : run.timeoutSeconds * 1000,
-    killGraceMs: ctx.killGraceMs,
-    onOutput: (text) => ctx.log.write(text),
-  });
-  const program = run.argv[0];
+  const signal = run.signal ?? ctx.signal;
+  const timeoutMs = run.timeoutSeconds === undefined ? undefined : run.timeoutSeconds * 1000;
+  const { adopt, statusFile } = ctx.run;
+  let result: ProcessResult;
+  if (adopt) {
+    if (statusFile === undefined) throw new Error('only a supervised program can be adopted, and this step has no status file');
+    result = await adoptProcess({
+      leader: adopt.leader,
+      statusFile,
+      signal,
+      timeoutMs: timeoutMs === undefined ? undefined : timeoutMs - adopt.elapsedMs,
+      killGraceMs: ctx.killGraceMs,
+    });
+  } else {
+    ctx.log.note(`$ ${showArgv(run.argv)}`);
+    result = await runProcess({
+      argv: run.argv,
+      cwd: run.cwd,
+      // Last, so that no step's own env can take the run's id away.
+      env: { ...(run.env ?? ctx.env), [STEP_RUN_VARIABLE]: ctx.run.id },
+      output: ctx.log.fd,
+      statusFile,
+      signal,
+      timeoutMs,
+      killGraceMs: ctx.killGraceMs,
+    });
+  }
+  return stepResultOf(run.argv[0], result, run.timeoutSeconds, signal);
+}
+
+function stepResultOf(program: string, result: ProcessResult, timeoutSeconds: number | undefined, signal: AbortSignal): StepResult {
   const exitCode = result.exitCode ?? undefined;
   if (result.startError) return { ok: false, error: `${program} could not be started: ${result.startError}.` };
   if (result.timedOut) {
-    return { ok: false, exitCode, error: `${program} did not finish within ${run.timeoutSeconds} s, so its processes were stopped. Raise timeoutSeconds of the step if it needs longer.` };
+    return { ok: false, exitCode, error: `${program} did not finish within ${timeoutSeconds} s, so its processes were stopped. Raise timeoutSeconds of the step if it needs longer.` };
   }
-  if (result.aborted) return { ok: false, exitCode, error: `${program} was stopped: ${reasonText(run.signal ?? ctx.signal)}.` };
+  if (result.aborted) return { ok: false, exitCode, error: `${program} was stopped: ${reasonText(signal)}.` };
   if (result.exitCode === 0) return { ok: true, exitCode: 0 };
   if (result.exitSignal) return { ok: false, error: `${program} was killed by ${result.exitSignal}; its output above may say why.` };
+  if (result.unreported) {
+    return { ok: false, error: `${program} was killed before it could report how it ended (the agent had taken it over after a restart); its output above may say why.` };
+  }
   return { ok: false, exitCode, error: `${program} exited with code ${result.exitCode}; its output above says why.` };
 }
 

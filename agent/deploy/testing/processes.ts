@@ -1,16 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { processGroupOf } from '../proc';
 
-/** Whether a process is still running: it exists and is not a zombie waiting for its parent to reap it. */
+/** Whether a process is still running: it exists and has not ended (a zombie has). */
 export function isRunning(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  // The state follows the command name, which is in parentheses and may itself contain them.
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  return state !== 'Z' && state !== 'X';
+  return processGroupOf(pid) !== undefined;
 }
 
 /** Process ids written one per line by a test's commands (`echo $$ >> file`). */
@@ -22,11 +15,15 @@ export function readPids(file: string): number[] {
   }
 }
 
-/** Stops whatever a test left running: SIGKILL to each process group, ignoring those already gone. */
+/** Stops whatever a test left running: SIGKILL to the process group of each, ignoring those already gone. */
 export function killGroups(pids: readonly number[]): void {
+  const own = processGroupOf(process.pid);
   for (const pid of pids) {
+    const pgid = processGroupOf(pid);
+    // A pid that ended may have been reused by now; never take the test runner down with it.
+    if (pgid === undefined || pgid === own) continue;
     try {
-      process.kill(-pid, 'SIGKILL');
+      process.kill(-pgid, 'SIGKILL');
     } catch {
       // already gone
     }

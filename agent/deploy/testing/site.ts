@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { JobLog } from '../job-log';
+import { StepLog } from '../step-log';
 import type { StepContext } from '../steps';
 import type { DeployRequest, SiteConfig } from '../types';
 
@@ -21,16 +21,17 @@ export function testRequest(commit: string, overrides: Partial<DeployRequest> = 
   return { siteId: 'web', environment: 'production', repository: 'acme/web', branch: 'main', commit, event: 'push', ...overrides };
 }
 
-/** A step context as the runner makes one, logging to `root/step.log`. */
+/** A step context as the runner makes one for a fresh run, logging to `root/step.log`. */
 export function testStepContext(root: string, site: SiteConfig, request: DeployRequest, overrides: Partial<StepContext> = {}): StepContext {
   return {
     site,
     request,
     releaseDir: join(site.dir, 'releases', 'test'),
     signal: new AbortController().signal,
-    log: new JobLog(join(root, 'step.log'), 1_000_000),
+    log: new StepLog(join(root, 'step.log')),
     env: process.env,
     killGraceMs: 500,
+    run: { id: `test-${process.pid}` },
     ...overrides,
   };
 }
