@@ -73,7 +73,7 @@ export async function runAgentCli(argv: string[], io: AgentCliIo = processIo): P
   try {
     const running = await listenAgent(runtime.agent, config.http);
     runtime.start();
-    io.out(`Lifeline agent listening on ${running.url} (data: ${config.dataDir}, log: ${join(config.dataDir, 'logs', 'agent.log')})`);
+    io.out(`Lifeline agent listening on ${running.url} (data: ${config.dataDir}, log: ${runtime.logPath})`);
     const signal = await nextSignal(io.signals ?? process, ['SIGTERM', 'SIGINT']);
     const graceMs = config.shutdownTimeoutSeconds * 1000;
     // Clients following a deploy's log would otherwise hold the server open for the whole grace time.

@@ -177,7 +177,7 @@ export const agentConfigSchema = section({
     concurrency: whole(1, 64, '', ' (deploys running at once, across sites)').default(2),
     leaseSeconds: whole(10, 600, 'seconds').default(60),
     maxAttempts: whole(1, 100, '').default(3),
-    backoffSeconds: whole(0, 3600, 'seconds').default(10),
+    backoffSeconds: whole(1, 3600, 'seconds').default(10),
     // Senders redeliver for days; the issue promises a week of memory at least.
     dedupeDays: whole(7, 365, 'days').default(7),
   }).prefault({}),

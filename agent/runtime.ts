@@ -4,6 +4,7 @@ import { buildAgent, type Agent } from './app';
 import type { AgentConfig } from './config';
 import { DeployRunner } from './deploy/runner';
 import { openAgentLog } from './log/agent-log';
+import { claimLogNames } from './log/log-owner';
 import { Logger, LogOutput } from './log/logger';
 import type { RotatingLog } from './log/rotating-log';
 import { AgentMetrics } from './metrics/agent-metrics';
@@ -19,6 +20,8 @@ export interface AgentRuntime {
   readonly worker: DeployWorker;
   readonly metrics: AgentMetrics;
   readonly log: Logger;
+  /** The agent's own log file: logs/agent.log, or logs/agent-<pid>.log when another agent owns that one. */
+  readonly logPath: string;
   /** Starts claiming and running deploys (after the HTTP side listens). */
   start(): void;
   /** Stops the worker (running deploys resume at their step next start), then flushes and closes the logs. */
@@ -33,8 +36,11 @@ const HOUR_MS = 60 * 60 * 1000;
  */
 export function openAgentRuntime(config: AgentConfig, db: Database, options: { now?: () => number } = {}): AgentRuntime {
   const now = options.now ?? Date.now;
-  const logFile = openAgentLog(join(config.dataDir, 'logs', 'agent.log'), config.logs);
-  const securityFile = openAgentLog(join(config.dataDir, 'logs', 'security.log'), config.logs);
+  const logsDir = join(config.dataDir, 'logs');
+  const ownership = claimLogNames(logsDir);
+  const logPath = join(logsDir, `agent${ownership.suffix}.log`);
+  const logFile = openAgentLog(logPath, config.logs);
+  const securityFile = openAgentLog(join(logsDir, `security${ownership.suffix}.log`), config.logs);
   const output = new LogOutput({ sinks: [logFile], now });
   const log = new Logger(output);
 
@@ -100,6 +106,7 @@ export function openAgentRuntime(config: AgentConfig, db: Database, options: { n
     worker,
     metrics,
     log,
+    logPath,
     start() {
       prune();
       pruner = setInterval(prune, HOUR_MS);
@@ -113,6 +120,7 @@ export function openAgentRuntime(config: AgentConfig, db: Database, options: { n
       log.info('agent stopped');
       await Promise.all([logFile, securityFile].map(endLog));
       output.close();
+      ownership.release();
     },
   };
 }
