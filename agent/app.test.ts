@@ -65,7 +65,7 @@ describe('GET /health/ready', () => {
   it('is ready when the database answers a query', async () => {
     const response = await agent.inject({ method: 'GET', url: '/health/ready' });
     expect(response.status).toBe(200);
-    expect(response.json()).toEqual({ status: 'ready', checks: { database: 'ok' } });
+    expect(response.json()).toEqual({ status: 'ready', checks: { database: 'ok', disk: 'ok' } });
     expect(response.headers['cache-control']).toBe('no-store');
   });
 
@@ -73,8 +73,29 @@ describe('GET /health/ready', () => {
     db.close();
     const response = await agent.inject({ method: 'GET', url: '/health/ready' });
     expect(response.status).toBe(503);
-    expect(response.json()).toEqual({ status: 'not-ready', checks: { database: 'The database connection is not open' } });
+    expect(response.json()).toEqual({ status: 'not-ready', checks: { database: 'The database connection is not open', disk: 'ok' } });
     expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  it('is not ready while another connection holds the write lock, and says so', () => {
+    const other = openDatabase({ path: db.name, migrations: [] });
+    other.pragma('busy_timeout = 0');
+    db.pragma('busy_timeout = 0');
+    other.exec('BEGIN IMMEDIATE');
+    return agent.inject({ method: 'GET', url: '/health/ready' }).then((response) => {
+      other.exec('ROLLBACK');
+      other.close();
+      expect(response.status).toBe(503);
+      expect(response.json()).toMatchObject({ status: 'not-ready', checks: { database: expect.stringMatching(/locked|busy/) } });
+    });
+  });
+
+  it("is not ready when the data dir's disk is below the floor, saying how much is free", async () => {
+    const config = loadAgentConfig(undefined, {}, { LIFELINE_HOME: dir });
+    const full = buildAgent({ config, db, freeBytes: () => 10 * 1024 * 1024 });
+    const response = await full.inject({ method: 'GET', url: '/health/ready' });
+    expect(response.status).toBe(503);
+    expect(response.json()).toMatchObject({ checks: { database: 'ok', disk: expect.stringMatching(/^only 10 MiB free for .* \(the floor is 256 MiB\); free some space there$/) } });
   });
 });
 

@@ -28,11 +28,13 @@ export type OperatorParts = Omit<OperatorDeps, 'token' | 'sites' | 'securityLog'
 export interface AgentDeps {
   /** The settings; the routes of later sections (webhooks, queue, deploys) read theirs from it. */
   config: AgentConfig;
-  db: Pick<Database, 'prepare'>;
+  db: Pick<Database, 'prepare' | 'exec'>;
   /** Epoch milliseconds; defaults to now. */
   startedAt?: number;
   /** Where request and error lines go. Defaults to nowhere (tests). */
   log?: Logger;
+  /** Free bytes for a folder; tests replace it to fake a full disk. Defaults to statfs. */
+  freeBytes?: (dir: string) => number;
   /** Counted per webhook request and timed; served at GET /metrics. Without it there is no /metrics. */
   metrics?: AgentMetrics;
   /** Where accepted webhook deliveries go (the job queue's enqueueDelivery); without it there are no /hooks routes. */
@@ -91,7 +93,7 @@ export function buildAgent(deps: AgentDeps): Agent {
   const now = deps.now ?? Date.now;
   const securityLog = deps.securityLog ?? ((line: string) => log.warn('request refused', { refusal: JSON.parse(line) as unknown }));
   const routes: Route[] = [
-    ...healthRoutes({ db: deps.db, version, startedAt: deps.startedAt ?? Date.now() }),
+    ...healthRoutes({ db: deps.db, version, startedAt: deps.startedAt ?? Date.now(), dataDir: config.dataDir, minFreeBytes: config.minFreeDiskBytes, freeBytes: deps.freeBytes }),
     ...(enqueue
       ? webhookRoutes({
           hooks: config.hooks,

@@ -102,7 +102,7 @@ describe('runAgentCli', () => {
     expect(await runAgentCli(['--config', file], io)).toBe(2);
     expect(err).toEqual([
       `${file}: http.port: must be a whole number between 1 and 65535`,
-      `${file}: http2: unknown setting (the settings here are: http, dataDir, shutdownTimeoutSeconds, bodyLimitBytes, trustedProxies, apiToken, hooks, sites, queue, logs)`,
+      `${file}: http2: unknown setting (the settings here are: http, dataDir, shutdownTimeoutSeconds, minFreeDiskBytes, bodyLimitBytes, trustedProxies, apiToken, hooks, sites, queue, logs)`,
     ]);
   });
 

@@ -32,6 +32,7 @@ const MB = 1024 * 1024;
 /** Everything a file that sets nothing but http and dataDir gets. */
 const DEFAULTS = {
   shutdownTimeoutSeconds: 10,
+  minFreeDiskBytes: 256 * MB,
   bodyLimitBytes: 25 * MB,
   trustedProxies: [],
   hooks: [],
@@ -40,7 +41,7 @@ const DEFAULTS = {
   logs: { maxFileBytes: 50 * MB, maxTotalBytes: 5 * 1024 * MB, maxAgeDays: 30, jobLogMaxBytes: 10 * MB },
 };
 
-const ALLOWED = 'http, dataDir, shutdownTimeoutSeconds, bodyLimitBytes, trustedProxies, apiToken, hooks, sites, queue, logs';
+const ALLOWED = 'http, dataDir, shutdownTimeoutSeconds, minFreeDiskBytes, bodyLimitBytes, trustedProxies, apiToken, hooks, sites, queue, logs';
 
 describe('loadAgentConfig', () => {
   it('uses the defaults without a file, with the data under $LIFELINE_HOME/agent', () => {

@@ -167,6 +167,8 @@ export const agentConfigSchema = section({
     .min(0, { error: timeoutMessage })
     .max(600, { error: timeoutMessage })
     .default(10),
+  // Below this much free space for the data dir, /health/ready says not ready: enqueueing would soon fail.
+  minFreeDiskBytes: whole(0, 1024 * 1024 * MB, 'bytes').default(256 * MB),
   // GitHub's own cap on a delivery.
   bodyLimitBytes: whole(1024, 100 * MB, 'bytes').default(25 * MB),
   trustedProxies: cidrList.default([]),
