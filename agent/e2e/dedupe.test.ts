@@ -1,44 +1,34 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TestRepository } from '../deploy/testing/git-repo';
 import { waitFor } from '../deploy/testing/processes';
-import { AgentProcesses } from './agent-process';
 import { sendPush } from './delivery';
-import { AgentWorkspace } from './workspace';
+import { agentWorld } from './world';
 
-let workspace: AgentWorkspace;
-const agents = new AgentProcesses();
-
-beforeEach(() => {
-  workspace = new AgentWorkspace();
-});
-afterEach(async () => {
-  await agents.stopAll();
-  workspace.dispose();
-});
+const world = agentWorld();
 
 describe('a real agent process taking the same delivery 100 times at once', () => {
   it('makes exactly one job: one 202 accepted, 99 × 200 duplicate', async () => {
-    const upstream = new TestRepository(join(workspace.dir, 'upstream'));
+    const upstream = new TestRepository(join(world.workspace.dir, 'upstream'));
     const commit = upstream.commit({ 'index.html': 'hello\n' });
-    workspace.writeConfig({
-      hooks: [workspace.hook('push', 'web')],
+    world.workspace.writeConfig({
+      hooks: [world.workspace.hook('push', 'web')],
       sites: [
         {
           id: 'web',
-          dir: join(workspace.dir, 'site'),
+          dir: join(world.workspace.dir, 'site'),
           repository: upstream.dir,
           branches: { main: 'production' },
           steps: [
             { kind: 'git' },
-            { kind: 'command', argv: ['sh', '-c', 'echo "$LIFELINE_JOB_ID $LIFELINE_COMMIT" >> "$DEPLOYED"'], env: { DEPLOYED: workspace.file('deployed') } },
+            { kind: 'command', argv: ['sh', '-c', 'echo "$LIFELINE_JOB_ID $LIFELINE_COMMIT" >> "$DEPLOYED"'], env: { DEPLOYED: world.workspace.file('deployed') } },
           ],
         },
       ],
     });
-    const agent = await agents.start(workspace.configFile, workspace.env);
+    const agent = await world.agents.start(world.workspace.configFile, world.workspace.env);
 
-    const push = { hookId: 'push', secret: workspace.secret, deliveryId: 'same-delivery-1', commit };
+    const push = { hookId: 'push', secret: world.workspace.secret, deliveryId: 'same-delivery-1', commit };
     const answers = await Promise.all(Array.from({ length: 100 }, () => sendPush(agent.url, push)));
 
     const accepted = answers.filter((answer) => answer.status === 202);
@@ -49,11 +39,11 @@ describe('a real agent process taking the same delivery 100 times at once', () =
     expect(duplicates).toHaveLength(99);
     for (const duplicate of duplicates) expect(duplicate.body).toEqual({ status: 'duplicate', deliveryId: 'same-delivery-1', jobId });
 
-    const { db, queue } = workspace.openQueue();
+    const { db, queue } = world.workspace.openQueue();
     expect(db.prepare('SELECT count(*) FROM jobs').pluck().get()).toBe(1);
     expect(queue.deliveries()).toEqual([expect.objectContaining({ hookId: 'push', deliveryId: 'same-delivery-1', jobId })]);
     // And that one job deploys, once.
     await waitFor(`job ${jobId} to succeed`, () => queue.get(Number(jobId))?.state === 'succeeded', 30_000);
-    expect(workspace.lines('deployed')).toEqual([`${jobId} ${commit}`]);
+    expect(world.workspace.lines('deployed')).toEqual([`${jobId} ${commit}`]);
   });
 });

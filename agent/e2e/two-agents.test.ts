@@ -1,21 +1,12 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../deploy/testing/processes';
 import { commitOf } from '../queue/testing/queue-fixture';
-import { AgentProcesses } from './agent-process';
 import { sendPush } from './delivery';
-import { AgentWorkspace, type SiteConfigFile } from './workspace';
+import { agentWorld } from './world';
+import type { SiteConfigFile } from './workspace';
 
-let workspace: AgentWorkspace;
-const agents = new AgentProcesses();
-
-beforeEach(() => {
-  workspace = new AgentWorkspace();
-});
-afterEach(async () => {
-  await agents.stopAll();
-  workspace.dispose();
-});
+const world = agentWorld();
 
 const SITES = 50;
 const JOBS_PER_SITE = 3;
@@ -41,21 +32,21 @@ describe('two agent processes on one database', () => {
   it('claim no job twice and never deploy one site twice at once', async () => {
     const sites: SiteConfigFile[] = Array.from({ length: SITES }, (_, n) => ({
       id: `site-${n}`,
-      dir: join(workspace.dir, 'sites', `site-${n}`),
-      repository: join(workspace.dir, 'upstream'),
+      dir: join(world.workspace.dir, 'sites', `site-${n}`),
+      repository: join(world.workspace.dir, 'upstream'),
       branches: { main: 'production' },
       queue: 'fifo',
-      steps: [{ kind: 'command', argv: ['sh', '-c', STEP], env: { TIMELINE: workspace.file('timeline') } }],
+      steps: [{ kind: 'command', argv: ['sh', '-c', STEP], env: { TIMELINE: world.workspace.file('timeline') } }],
     }));
-    workspace.writeConfig({
-      hooks: sites.map((site) => workspace.hook(`hook-${site.id}`, site.id)),
+    world.workspace.writeConfig({
+      hooks: sites.map((site) => world.workspace.hook(`hook-${site.id}`, site.id)),
       sites,
       queue: { concurrency: 8 },
     });
     // The same config, so the same data dir and database; each listens on a port of its own.
-    const first = await agents.start(workspace.configFile, { ...workspace.env, AGENT_NAME: 'first' });
-    const second = await agents.start(workspace.configFile, { ...workspace.env, AGENT_NAME: 'second' });
-    const { queue } = workspace.openQueue();
+    const first = await world.agents.start(world.workspace.configFile, { ...world.workspace.env, AGENT_NAME: 'first' });
+    const second = await world.agents.start(world.workspace.configFile, { ...world.workspace.env, AGENT_NAME: 'second' });
+    const { queue } = world.workspace.openQueue();
 
     const pushes = sites.flatMap((site, n) =>
       Array.from({ length: JOBS_PER_SITE }, (_, k) => ({ site: site.id, deliveryId: `${site.id}-${k}`, commit: commitOf(n * JOBS_PER_SITE + k + 1) })),
@@ -63,7 +54,7 @@ describe('two agent processes on one database', () => {
     // Half the deliveries reach each agent, so each has jobs to wake up for.
     const answers = await Promise.all(
       pushes.map((push, n) =>
-        sendPush(n % 2 === 0 ? first.url : second.url, { hookId: `hook-${push.site}`, secret: workspace.secret, deliveryId: push.deliveryId, commit: push.commit }),
+        sendPush(n % 2 === 0 ? first.url : second.url, { hookId: `hook-${push.site}`, secret: world.workspace.secret, deliveryId: push.deliveryId, commit: push.commit }),
       ),
     );
     expect(answers.map((answer) => answer.status)).toEqual(pushes.map(() => 202));
@@ -76,7 +67,7 @@ describe('two agent processes on one database', () => {
     await waitFor(`all ${total} jobs to finish`, finished, 60_000);
     expect(queue.counts()).toMatchObject({ succeeded: total });
 
-    const marks: Mark[] = workspace.lines('timeline').map((line) => {
+    const marks: Mark[] = world.workspace.lines('timeline').map((line) => {
       const [site, job, event, at, agent] = line.split(' ');
       return { site, job: Number(job), event: event as Mark['event'], at: BigInt(at), agent };
     });

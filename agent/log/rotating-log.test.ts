@@ -70,6 +70,23 @@ describe('RotatingLog', () => {
     expect([...files, 'app.log'].map(read)).toEqual(['line-1\n', 'line-2\n', 'abcdefghij', 'klmnopqrst', 'uvwxy']);
   });
 
+  it('writes lines queued together as batches, still rotating only between whole lines', async () => {
+    const log = open({ maxBytes: 20 });
+    const lines = Array.from({ length: 40 }, (_, index) => `l${String(index).padStart(2, '0')}\n`);
+    // Corked writes reach the file as one _writev call: the batching path, not one write per line.
+    log.cork();
+    const written = lines.map((line) => write(log, line));
+    log.uncork();
+    await Promise.all(written);
+    await finish(log);
+    const files = [...names().filter((name) => name !== 'app.log'), 'app.log'];
+    const contents = files.map(read);
+    expect(contents.join('')).toBe(lines.join(''));
+    // 4-byte lines, 20-byte files: five whole lines a file, never a line cut in two.
+    expect(contents.every((content) => content.length <= 20 && /^(l\d\d\n)+$/.test(content))).toBe(true);
+    expect(contents).toHaveLength(8);
+  });
+
   it('names files rotated in the same millisecond apart and in order, across restarts too', async () => {
     const first = open();
     for (const text of ['aaaaaaaaaa', 'bbbbbbbbbb', 'cccccccccc']) await write(first, text);

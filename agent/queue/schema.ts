@@ -36,9 +36,8 @@ export const queueMigration: Migration = {
       -- The database itself refuses a second running job of a site, whatever a caller believed it read.
       CREATE UNIQUE INDEX jobs_one_running_per_site ON jobs (site_id) WHERE state = 'running';
 
-      -- Claim order over every waiting job, and the same order within one site (position, coalescing,
-      -- reject-if-busy). Partial, so finished jobs, which pile up, cost neither index anything.
-      CREATE INDEX jobs_claim_order ON jobs (priority DESC, run_at, id) WHERE state IN ('queued', 'failed');
+      -- Claim order within one site (claims take each free site's head; position, coalescing,
+      -- reject-if-busy). Partial, so finished jobs, which pile up, cost it nothing.
       CREATE INDEX jobs_site_waiting ON jobs (site_id, priority DESC, run_at, id, state) WHERE state IN ('queued', 'failed');
 
       -- Listing by state (counts, the dead-letter view, the oldest waiting job) and by site.

@@ -13,17 +13,30 @@ export function runningCount(db: Database): () => number {
 
 /**
  * The next job to run: due, of a site with nothing running, not paused and not excluded (a JSON array of
- * site ids). It walks the claim-order index, stepping over the jobs of busy or paused sites that come
- * first, so its cost follows how many of those are ahead, not how many jobs wait.
+ * site ids). It starts from the sites that have jobs waiting (waiting_counts), drops the busy, paused and
+ * excluded ones, takes each remaining site's first job from its own index, and picks the best of those.
+ * So its cost follows the number of sites, never the number of jobs waiting behind a busy site: walking
+ * one global order instead stepped over every job of a site in the middle of a long deploy (8–11 ms a
+ * claim with 30,000 waiting, measured by the webhook benchmark).
  */
 export function nextClaimable(db: Database): (input: { now: number; exclude: string }) => number | undefined {
   const statement = db
     .prepare<[{ now: number; exclude: string }], number>(
-      `SELECT j.id FROM jobs j INDEXED BY jobs_claim_order
-       WHERE j.state IN ('queued', 'failed') AND j.run_at <= @now
-         AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.site_id = j.site_id AND r.state = 'running')
-         AND NOT EXISTS (SELECT 1 FROM paused_sites p WHERE p.site_id = j.site_id)
-         AND j.site_id NOT IN (SELECT value FROM json_each(@exclude))
+      `WITH candidates AS (
+         SELECT DISTINCT w.site_id FROM waiting_counts w
+         WHERE w.count > 0
+           AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.site_id = w.site_id AND r.state = 'running')
+           AND NOT EXISTS (SELECT 1 FROM paused_sites p WHERE p.site_id = w.site_id)
+           AND w.site_id NOT IN (SELECT value FROM json_each(@exclude))
+       ),
+       heads AS (
+         SELECT (SELECT j.id FROM jobs j INDEXED BY jobs_site_waiting
+                 WHERE j.site_id = c.site_id AND j.state IN ('queued', 'failed') AND j.run_at <= @now
+                 ORDER BY j.priority DESC, j.run_at, j.id
+                 LIMIT 1) AS id
+         FROM candidates c
+       )
+       SELECT j.id FROM heads h JOIN jobs j ON j.id = h.id
        ORDER BY j.priority DESC, j.run_at, j.id
        LIMIT 1`,
     )
