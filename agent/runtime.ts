@@ -9,6 +9,7 @@ import { Logger, LogOutput } from './log/logger';
 import type { RotatingLog } from './log/rotating-log';
 import { AgentMetrics } from './metrics/agent-metrics';
 import { JobQueue } from './queue/job-queue';
+import { checkpointInBackground } from './store/checkpointer';
 import type { Database } from './store/sqlite';
 import { DeployWorker } from './worker';
 
@@ -44,6 +45,7 @@ export function openAgentRuntime(config: AgentConfig, db: Database, options: { n
   const output = new LogOutput({ sinks: [logFile], now });
   const log = new Logger(output);
 
+  const checkpointer = checkpointInBackground(db, { onProblem: (message) => log.warn(message) });
   const queue = new JobQueue(db, {
     now,
     backoffSeconds: config.queue.backoffSeconds,
@@ -117,6 +119,7 @@ export function openAgentRuntime(config: AgentConfig, db: Database, options: { n
     async close(graceMs) {
       clearInterval(pruner);
       await worker.stop(graceMs);
+      await checkpointer.stop();
       log.info('agent stopped');
       await Promise.all([logFile, securityFile].map(endLog));
       output.close();
