@@ -9,7 +9,7 @@ import { errorResponse } from './http/json';
 import { operatorRoutes, type OperatorDeps } from './http/operator';
 import { collectingSink, socketSink, type StreamSink } from './http/response-stream';
 import type { AgentRequest, AgentResponse, Route, StreamResponse } from './http/route';
-import { matchRoute } from './http/router';
+import { Router } from './http/router';
 import { metricsRoutes } from './http/metrics';
 import { webhookRoutes } from './http/webhooks';
 import { Logger, LogOutput } from './log/logger';
@@ -111,7 +111,8 @@ export function buildAgent(deps: AgentDeps): Agent {
   ];
   if (deps.metrics) routes.push(...metricsRoutes(deps.metrics.registry));
   const hookIds = new Set(config.hooks.map((hook) => hook.id));
-  const respond = (incoming: Incoming) => route(routes, incoming, log, deps.metrics && { metrics: deps.metrics, hookIds });
+  const router = new Router(routes);
+  const respond = (incoming: Incoming) => route(router, incoming, log, deps.metrics && { metrics: deps.metrics, hookIds });
 
   const streams = new Set<StreamSink>();
   let stopping = false;
@@ -195,13 +196,13 @@ function withLength(response: AgentResponse): AgentResponse {
 }
 
 /** Routes one request and always produces an answer: every failure becomes a JSON error, never a throw. */
-async function route(routes: readonly Route[], incoming: Incoming, log: Logger, counting?: HookCounting): Promise<AgentResponse | StreamResponse> {
+async function route(router: Router, incoming: Incoming, log: Logger, counting?: HookCounting): Promise<AgentResponse | StreamResponse> {
   const started = performance.now();
   const id = randomUUID();
   const { method } = incoming;
   // Only origin-form targets ("/path?query") are routed; anything else falls through to 404.
   const [path = '', search = ''] = incoming.url.split('?', 2);
-  const outcome = await answer(routes, { id, method, path, query: queryOf(search) }, incoming);
+  const outcome = await answer(router, { id, method, path, query: queryOf(search) }, incoming);
   const { response } = outcome;
   const seconds = (performance.now() - started) / 1000;
   const fields = { requestId: id, method, path, status: response.status, ms: Math.round(seconds * 1000), problem: outcome.problem };
@@ -265,11 +266,11 @@ function queryOf(search: string): Record<string, string> {
 type Outcome = { response: AgentResponse | StreamResponse; problem?: string };
 
 async function answer(
-  routes: readonly Route[],
+  router: Router,
   { id, method, path, query }: Pick<AgentRequest, 'id' | 'method' | 'path' | 'query'>,
   incoming: Incoming,
 ): Promise<Outcome> {
-  const match = matchRoute(routes, method, path);
+  const match = router.match(method, path);
   if (!match) {
     const message = `Nothing here: ${method} ${path}. Check the URL; GET /health shows whether the agent is up.`;
     return { response: errorResponse(404, 'not-found', message, id) };

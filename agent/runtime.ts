@@ -8,6 +8,7 @@ import { claimLogNames } from './log/log-owner';
 import { Logger, LogOutput } from './log/logger';
 import type { RotatingLog } from './log/rotating-log';
 import { AgentMetrics } from './metrics/agent-metrics';
+import { GroupCommit } from './queue/group-commit';
 import { JobQueue } from './queue/job-queue';
 import { checkpointInBackground } from './store/checkpointer';
 import type { Database } from './store/sqlite';
@@ -52,6 +53,7 @@ export function openAgentRuntime(config: AgentConfig, db: Database, options: { n
     maxAttempts: config.queue.maxAttempts,
     leaseSeconds: config.queue.leaseSeconds,
   });
+  const deliveries = new GroupCommit(queue);
   const runner = new DeployRunner({ db, logsDir: join(config.dataDir, 'jobs'), jobLogMaxBytes: config.logs.jobLogMaxBytes, now });
   const metrics = new AgentMetrics({
     counts: () => queue.counts(),
@@ -75,8 +77,8 @@ export function openAgentRuntime(config: AgentConfig, db: Database, options: { n
     metrics,
     now,
     securityLog: (line) => securityFile.write(`${line}\n`),
-    enqueue: (input) => {
-      const outcome = queue.enqueueDelivery(input);
+    enqueue: async (input) => {
+      const outcome = await deliveries.enqueue(input);
       if (outcome.status === 'accepted') worker.wake();
       return outcome;
     },

@@ -54,6 +54,8 @@ export class CidrList {
   }
 
   has(address: string): boolean {
+    // The usual case (no trusted proxies) costs nothing: BlockList.check builds an address object per call.
+    if (this.size === 0) return false;
     const normal = normalizeAddress(address);
     if (!normal) return false;
     return this.list.check(normal, isIP(normal) === 4 ? 'ipv4' : 'ipv6');

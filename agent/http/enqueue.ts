@@ -5,5 +5,8 @@ export type { DeliveryInput } from '../queue/job-queue';
 export type { EnqueueOutcome } from '../queue/job';
 export type { DeployRequest } from '../queue/types';
 
-/** Where ingress hands a verified delivery: the job queue's enqueueDelivery (dedupe record + job in one transaction). */
-export type EnqueueDelivery = (input: DeliveryInput) => EnqueueOutcome;
+/**
+ * Where ingress hands a verified delivery: the job queue (dedupe record + job in one transaction, maybe
+ * shared with other deliveries of the same moment); answered once that transaction has committed.
+ */
+export type EnqueueDelivery = (input: DeliveryInput) => EnqueueOutcome | Promise<EnqueueOutcome>;

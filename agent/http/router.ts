@@ -7,21 +7,34 @@ export type RouteMatch = { route: Route; params: Record<string, string> } | { al
  * allows (for 405 and its Allow header); a path that does not exist gives undefined (404). A route with
  * fixed segments wins over one with parameters in their place (/jobs/stats over /jobs/:id).
  */
-export function matchRoute(routes: readonly Route[], method: string, path: string): RouteMatch {
-  const onPath = routes
-    .flatMap((route) => {
-      const params = matchPath(route.path, path);
-      return params ? [{ route, params }] : [];
-    })
-    .sort((a, b) => parameterCount(a.route.path) - parameterCount(b.route.path));
-  const found = onPath.find((candidate) => candidate.route.method === method);
-  if (found) return found;
-  return onPath.length ? { allowed: [...new Set(onPath.map((candidate) => candidate.route.method))] } : undefined;
+/**
+ * The routes table, its patterns split once: matching runs for every request, so it must not re-split
+ * every pattern each time.
+ */
+export class Router {
+  private readonly entries: { route: Route; segments: readonly string[] }[];
+
+  constructor(routes: readonly Route[]) {
+    this.entries = routes
+      .map((route) => ({ route, segments: route.path.split('/') }))
+      // Fewest parameters first, so that the first match on a path is the most specific one.
+      .sort((a, b) => parameterCount(a.segments) - parameterCount(b.segments));
+  }
+
+  match(method: string, path: string): RouteMatch {
+    const given = path.split('/');
+    const onPath: { route: Route; params: Record<string, string> }[] = [];
+    for (const { route, segments } of this.entries) {
+      const params = matchSegments(segments, given);
+      if (!params) continue;
+      if (route.method === method) return { route, params };
+      onPath.push({ route, params });
+    }
+    return onPath.length ? { allowed: [...new Set(onPath.map((candidate) => candidate.route.method))] } : undefined;
+  }
 }
 
-function matchPath(pattern: string, path: string): Record<string, string> | undefined {
-  const wanted = pattern.split('/');
-  const given = path.split('/');
+function matchSegments(wanted: readonly string[], given: readonly string[]): Record<string, string> | undefined {
   if (wanted.length !== given.length) return undefined;
   const params: Record<string, string> = {};
   for (const [index, segment] of wanted.entries()) {
@@ -41,6 +54,6 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
   return params;
 }
 
-function parameterCount(pattern: string): number {
-  return pattern.split('/').filter((segment) => segment.startsWith(':')).length;
+function parameterCount(segments: readonly string[]): number {
+  return segments.filter((segment) => segment.startsWith(':')).length;
 }

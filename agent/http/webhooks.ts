@@ -90,7 +90,7 @@ export function webhookRoutes(deps: WebhookDeps): Route[] {
     return refuse(request, { hook: hook.id, ip }, 429, 'rate-limited', message, { 'retry-after': String(wait) });
   };
 
-  const handle = (request: AgentRequest): AgentResponse => {
+  const handle = async (request: AgentRequest): Promise<AgentResponse> => {
     const endpoint = endpoints.get(request.params.id ?? '');
     if (!endpoint) throw new Error('admit() lets no request for an unknown hook through');
     const { hook } = endpoint;
@@ -124,7 +124,7 @@ export function webhookRoutes(deps: WebhookDeps): Route[] {
     return deliver(endpoint, event, deliveryId, request.id);
   };
 
-  const deliver = ({ hook, site, filter }: Endpoint, event: WebhookEvent, deliveryId: string, requestId: string): AgentResponse => {
+  const deliver = async ({ hook, site, filter }: Endpoint, event: WebhookEvent, deliveryId: string, requestId: string): Promise<AgentResponse> => {
     const ignored = (reason: string) => jsonResponse(202, { status: 'ignored', deliveryId, reason });
     const filtered = filter(event);
     if (filtered) return ignored(filtered);
@@ -152,7 +152,7 @@ export function webhookRoutes(deps: WebhookDeps): Route[] {
       hookId: hook.id,
       deliveryId,
     };
-    const outcome = deps.enqueue({ hookId: hook.id, deliveryId, policy: site.queue, priority: hook.priority, request });
+    const outcome = await deps.enqueue({ hookId: hook.id, deliveryId, policy: site.queue, priority: hook.priority, request });
     switch (outcome.status) {
       case 'accepted':
         return jsonResponse(202, { status: 'accepted', deliveryId, jobId: outcome.jobId, position: outcome.position });

@@ -130,6 +130,7 @@ export class JobQueue {
     };
     this.transactions = {
       enqueueDelivery: db.transaction((input: DeliveryInput) => this.enqueueDeliveryLocked(input)),
+      enqueueBatch: db.transaction((inputs: readonly DeliveryInput[]) => inputs.map((input) => this.enqueueInSavepoint(input))),
       enqueue: db.transaction((input: NewJobInput) => this.enqueueLocked(input)),
       claim: db.transaction((owner: string, options: ClaimOptions) => this.claimLocked(owner, options)),
       fail: db.transaction((jobId: number, owner: string, error: string) => this.failLocked(jobId, owner, error)),
@@ -140,9 +141,17 @@ export class JobQueue {
 
   /** Records the delivery and makes its job in one transaction; the same (hook, delivery) again is a duplicate. */
   enqueueDelivery(input: DeliveryInput): EnqueueOutcome {
-    requireText(input.hookId, 'hookId');
-    requireText(input.deliveryId, 'deliveryId');
+    checkDelivery(input);
     return this.transactions.enqueueDelivery.immediate(input);
+  }
+
+  /**
+   * Several deliveries in ONE transaction (one commit, one WAL write), each in a savepoint of its own: in
+   * order, a later one sees the earlier ones (a duplicate within the batch is a duplicate), and one that
+   * throws is rolled back alone and returned as its Error while the others stand.
+   */
+  enqueueDeliveries(inputs: readonly DeliveryInput[]): (EnqueueOutcome | Error)[] {
+    return this.transactions.enqueueBatch.immediate(inputs);
   }
 
   /** A deploy asked for by hand: no delivery record, so every call makes a job (subject to the policy). */
@@ -264,6 +273,16 @@ export class JobQueue {
     return this.deliveryRecords.prune(olderThanDays, this.now());
   }
 
+  private enqueueInSavepoint(input: DeliveryInput): EnqueueOutcome | Error {
+    try {
+      checkDelivery(input);
+      // A transaction function called inside another runs as a savepoint, undone alone if it throws.
+      return this.transactions.enqueueDelivery(input);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
   private enqueueDeliveryLocked(input: DeliveryInput): EnqueueOutcome {
     const { hookId, deliveryId, policy, priority, request } = input;
     const existing = this.deliveryRecords.jobOf(hookId, deliveryId);
@@ -357,4 +376,9 @@ function seconds(value: number, name: string): number {
 
 function definedOnly(values: Record<string, string | number | undefined>): Record<string, string | number> {
   return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string | number] => entry[1] !== undefined));
+}
+
+function checkDelivery(input: DeliveryInput): void {
+  requireText(input.hookId, 'hookId');
+  requireText(input.deliveryId, 'deliveryId');
 }

@@ -9,7 +9,7 @@ let dir: string;
 let db: Database;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lifeline-checkpoint-'));
-  db = openDatabase({ path: join(dir, 'test.db'), migrations: [{ version: 1, up: (d) => d.exec('CREATE TABLE t (x BLOB)') }] });
+  db = openDatabase({ path: join(dir, 'test.db'), migrations: [{ version: 1, name: 'test table', up: (d) => { d.exec('CREATE TABLE t (x BLOB)'); } }] });
 });
 afterEach(() => {
   if (db.open) db.close();
