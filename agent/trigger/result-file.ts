@@ -1,0 +1,44 @@
+import { open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CommandResult } from '../protocol/messages';
+
+/**
+ * Writes `<dir>/<name>` so that a reader sees either nothing or the whole answer: the JSON goes to
+ * `<name>.tmp`, is flushed to disk, and only then renamed into place.
+ */
+export async function writeAnswer(dir: string, name: string, answer: CommandResult): Promise<void> {
+  const temp = join(dir, `${name}.tmp`);
+  // A leftover (a crash mid-write, or anything planted) goes first; "wx" then creates a fresh file and
+  // never follows a link.
+  await rm(temp, { force: true });
+  const file = await open(temp, 'wx', 0o600);
+  try {
+    await file.writeFile(`${JSON.stringify(answer)}\n`);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temp, join(dir, name));
+}
+
+/**
+ * A refusal in the shape of a command result, so a client reads every answer the same way. For a file
+ * that is not a request, `commandId` is the file's name.
+ */
+export function refusal(commandId: string, message: string, at: Date): CommandResult {
+  const when = at.toISOString();
+  return {
+    commandId,
+    exitCode: null,
+    signal: null,
+    state: 'refused',
+    stdout: '',
+    stderr: '',
+    truncated: false,
+    startedAt: when,
+    finishedAt: when,
+    durationMs: 0,
+    replayed: false,
+    message,
+  };
+}
