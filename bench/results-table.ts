@@ -56,8 +56,9 @@ export function resultsMarkdown(input: ResultsInput): string {
 function rowLine(row: BenchRow): string {
   if (row.peer === undefined) return peerlessRowLine(row);
   const ratio = row.lifeline / row.peer;
-  const goal = row.goal ? goalText(row.goal) : '';
-  const met = row.goal ? (meets(ratio, row.goal) ? 'yes' : '**no**') : '';
+  const absolute = row.goal?.absolute === true;
+  const goal = row.goal ? (absolute ? goalText(row.goal, (amount) => value(amount, row.unit)) : goalText(row.goal)) : '';
+  const met = row.goal ? (meets(absolute ? row.lifeline : ratio, row.goal) ? 'yes' : '**no**') : '';
   return `| ${row.benchmark} | ${value(row.lifeline, row.unit)} | ${value(row.peer, row.unit)} | ${ratio.toFixed(2)}× | ${goal} | ${met} |`;
 }
 

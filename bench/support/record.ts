@@ -5,13 +5,14 @@ import { quantile } from './stats';
 
 /**
  * Lifeline's figure divided by the peer's must be at most (durations) or at least (rates) this; in a row
- * without a peer, Lifeline's figure itself.
+ * without a peer, or with `absolute`, Lifeline's figure itself (the issue sets some goals in ms or MB
+ * while the peer's figure is still worth showing beside ours).
  */
-export type Goal = { readonly atMost: number } | { readonly atLeast: number };
+export type Goal = ({ readonly atMost: number } | { readonly atLeast: number }) & { readonly absolute?: boolean };
 
 export interface BenchRow {
   readonly benchmark: string;
-  readonly unit: 'ms' | 'MiB/s' | 'jobs/s';
+  readonly unit: 'ms' | 'MiB/s' | 'jobs/s' | 'req/s' | 'MB';
   readonly lifeline: number;
   /** Absent when no peer does the same work: the goal then applies to Lifeline's own figure. */
   readonly peer?: number;
