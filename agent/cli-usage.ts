@@ -1,6 +1,7 @@
 /** `lifeline agent --help`. */
-export const USAGE = `Usage: lifeline agent [--config FILE] [--host H] [--port P]
+export const USAGE = `Usage: lifeline agent [--config FILE] [--host H] [--port P] [--bridge-port P]
        lifeline agent init --dir DIR
+       lifeline agent run-command --id ID [--config FILE] [--json] -- ARGV…
        lifeline agent status [--config FILE] [--json]
        lifeline agent jobs [--config FILE] [--state S] [--site ID] [--limit N] [--json]
        lifeline agent retry <job id> [--config FILE]
@@ -13,6 +14,8 @@ config, the operator API (/jobs, /sites, /deliveries; "Authorization: Bearer <to
   --config FILE  Settings in YAML (.yaml, .yml) or JSON (.json). Without it the defaults are used.
   --host H       Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).
   --port P       Port to listen on (default 8787; 0 picks a free one).
+  --bridge-port P  Port of the socket bridge (default 8899; 0 picks a free one). The bridge runs when
+                 bridge.token is set in the config.
   -h, --help     Show this help.
 
 Data lives in dataDir from the config file, else in $LIFELINE_HOME/agent, else in the
@@ -20,8 +23,12 @@ platform's user-data folder (~/.local/share/lifeline/agent on Linux).
 SIGTERM or SIGINT stops the agent after open requests finish.
 
 init writes DIR/agent.yaml (a commented config with an example site and GitHub hook),
-DIR/webhook.secret (a random secret, readable by its owner only) and DIR/lifeline-agent.service
-(a systemd unit). It never overwrites a file.
+DIR/webhook.secret and DIR/bridge.token (random, readable by their owner only) and
+DIR/lifeline-agent.service (a systemd unit). It never overwrites a file.
+
+run-command runs ARGV once per command id, ever, through the agent's ledger (what the desktop's tmux
+and exec layers type or run here): a second run with the same id prints the recorded result instead.
+"lifeline agent run-command --help" has its options.
 
 status, jobs, retry and cancel read the agent's database directly (give the agent's --config), so
 they work while the agent is down:

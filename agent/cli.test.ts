@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAgentCli } from './cli';
 import { fakeIo } from './cli-testing';
+import { BridgeClient } from './protocol/client';
 import { signBody } from './http/signatures';
 import { readAll, startSlowRequest } from './http/testing';
 
@@ -102,7 +103,7 @@ describe('runAgentCli', () => {
     expect(await runAgentCli(['--config', file], io)).toBe(2);
     expect(err).toEqual([
       `${file}: http.port: must be a whole number between 1 and 65535`,
-      `${file}: http2: unknown setting (the settings here are: http, dataDir, shutdownTimeoutSeconds, minFreeDiskBytes, bodyLimitBytes, trustedProxies, apiToken, hooks, sites, queue, logs)`,
+      `${file}: http2: unknown setting (the settings here are: http, dataDir, shutdownTimeoutSeconds, minFreeDiskBytes, bodyLimitBytes, trustedProxies, apiToken, hooks, sites, queue, bridge, trigger, commands, tmux, logs)`,
     ]);
   });
 
@@ -133,17 +134,36 @@ describe('runAgentCli', () => {
   });
 });
 
+describe('runAgentCli run-command', () => {
+  it('runs a command once per id through the agent database; the same id again prints the recorded result', async () => {
+    const config = join(dir, 'agent.yaml');
+    writeFileSync(config, 'dataDir: data\n');
+    const marker = join(dir, 'ran.txt');
+    const run = async () => {
+      const { io } = fakeIo();
+      let stdout = '';
+      const streams = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true } };
+      const code = await runAgentCli(['run-command', '--config', config, '--id', 'cli-test-0001', '--', 'sh', '-c', 'echo ran >> "$0"; echo hello', marker], { ...io, streams });
+      return { code, stdout };
+    };
+    expect(await run()).toEqual({ code: 0, stdout: 'hello\n' });
+    expect(await run()).toEqual({ code: 0, stdout: 'hello\n' });
+    expect(readFileSync(marker, 'utf8')).toBe('ran\n');
+  });
+});
+
 describe('runAgentCli init', () => {
   const launcher = ['/usr/bin/node', '/opt/lifeline/bin/lifeline.cjs'];
 
-  it('writes the three files and says what to do next; the agent then starts with the config unedited', async () => {
+  it('writes the four files and says what to do next; the agent then starts with the config unedited, bridge and trigger folder included', async () => {
     const target = join(dir, 'etc');
     const { io, out, err } = fakeIo();
     expect(await runAgentCli(['init', '--dir', target], { ...io, launcher })).toBe(0);
     expect(err).toEqual([]);
-    expect(out.slice(0, 3)).toEqual([
+    expect(out.slice(0, 4)).toEqual([
       `Wrote ${join(target, 'agent.yaml')}: settings with an example site "example" and a GitHub hook "example" (edit the site's repository and steps).`,
       `Wrote ${join(target, 'webhook.secret')}: the webhook secret, readable by its owner only.`,
+      `Wrote ${join(target, 'bridge.token')}: the socket bridge's token, readable by its owner only (the desktop needs it).`,
       `Wrote ${join(target, 'lifeline-agent.service')}: a systemd unit.`,
     ]);
     expect(out).toContain(`  Try it:        lifeline agent --config ${join(target, 'agent.yaml')}`);
@@ -151,10 +171,19 @@ describe('runAgentCli init', () => {
 
     const agent = fakeIo();
     const started = agent.listening();
-    const exit = runAgentCli(['--config', join(target, 'agent.yaml'), '--port', '0'], agent.io);
+    const exit = runAgentCli(['--config', join(target, 'agent.yaml'), '--port', '0', '--bridge-port', '0'], agent.io);
     const url = await started;
     expect(agent.out).toContain(`Lifeline agent listening on ${url} (data: ${join(target, 'data')}, log: ${join(target, 'data', 'logs', 'agent.log')})`);
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    // The bridge is on with the token init wrote, and runs a command; the trigger folder is the agent's alone.
+    const bridgeLine = agent.out.find((line) => line.startsWith('Socket bridge on 127.0.0.1:'));
+    const bridgePort = Number(/:(\d+)$/.exec(bridgeLine ?? '')?.[1]);
+    const client = await BridgeClient.connect({ host: '127.0.0.1', port: bridgePort, token: readFileSync(join(target, 'bridge.token'), 'utf8').trim(), timeoutMs: 10_000 });
+    const result = await client.call('run', { commandId: 'init-test-0001', argv: ['echo', 'bridged'] });
+    client.close();
+    expect(result).toMatchObject({ state: 'finished', exitCode: 0, stdout: 'bridged\n', replayed: false });
+    expect(agent.out).toContain(`Trigger folder: ${join(target, 'data', 'trigger')}`);
+    expect(statSync(join(target, 'data', 'trigger')).mode & 0o777).toBe(0o700);
     // A push to main, signed with the secret init wrote, is accepted as is: no edits needed.
     const body = JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40), repository: { full_name: 'acme/app' }, sender: { login: 'octocat' } });
     const secret = readFileSync(join(target, 'webhook.secret'), 'utf8').trim();

@@ -8,7 +8,11 @@ import { isLoopbackHost } from './hosts';
 import { initAgent, InitRefusal } from './init';
 import { AgentListenError, listenAgent } from './listen';
 import { agentMigrations } from './migrations';
+import { BridgeCertError } from './bridge/self-signed';
+import { CommandExecutor } from './commands/executor';
+import { runCommandCli, type RunCommandIo } from './commands/cli-run';
 import { openAgentRuntime } from './runtime';
+import { TriggerError } from './trigger/folder';
 import { openDatabase, StoreError } from './store/sqlite';
 
 export interface AgentCliIo {
@@ -18,6 +22,8 @@ export interface AgentCliIo {
   signals?: NodeJS.EventEmitter;
   /** The command that runs `lifeline` (node and its script), for the unit `init` writes; defaults to this process's. */
   launcher?: readonly string[];
+  /** Raw output for run-command, which passes a command's bytes through; defaults to the process's. */
+  streams?: RunCommandIo;
 }
 
 const processIo: AgentCliIo = {
@@ -33,6 +39,7 @@ const processIo: AgentCliIo = {
 export async function runAgentCli(argv: string[], io: AgentCliIo = processIo): Promise<number> {
   const [command = '', ...rest] = argv;
   if (command === 'init') return runInit(rest, io);
+  if (command === 'run-command') return runCommandCli(rest, io.streams ?? process, openExecutor);
   const operatorCommand = OPERATOR_COMMANDS[command];
   if (operatorCommand) return rest.some((arg) => arg === '--help' || arg === '-h') ? say(io, USAGE) : operatorCommand(rest, io);
   const args = parseAgentArgs(argv);
@@ -47,7 +54,7 @@ export async function runAgentCli(argv: string[], io: AgentCliIo = processIo): P
 
   let config: AgentConfig;
   try {
-    config = loadAgentConfig(args.config, { host: args.host, port: args.port });
+    config = loadAgentConfig(args.config, { host: args.host, port: args.port, 'bridge-port': args.bridgePort });
   } catch (error) {
     if (!(error instanceof ConfigError)) return unexpected(io, error);
     error.problems.forEach((problem) => io.err(problem));
@@ -72,8 +79,16 @@ export async function runAgentCli(argv: string[], io: AgentCliIo = processIo): P
   const runtime = openAgentRuntime(config, db);
   try {
     const running = await listenAgent(runtime.agent, config.http);
-    runtime.start();
+    const started = await runtime.start().catch(async (error: unknown) => {
+      await running.close(0);
+      throw error;
+    });
     io.out(`Lifeline agent listening on ${running.url} (data: ${config.dataDir}, log: ${runtime.logPath})`);
+    if (started.bridge) {
+      const { port, fingerprint } = started.bridge;
+      io.out(`Socket bridge on ${config.bridge.host}:${port}${fingerprint ? ` (TLS; pin ${fingerprint})` : ''}`);
+    }
+    if (started.triggerDir) io.out(`Trigger folder: ${started.triggerDir}`);
     const signal = await nextSignal(io.signals ?? process, ['SIGTERM', 'SIGINT']);
     const graceMs = config.shutdownTimeoutSeconds * 1000;
     // Clients following a deploy's log would otherwise hold the server open for the whole grace time.
@@ -86,7 +101,7 @@ export async function runAgentCli(argv: string[], io: AgentCliIo = processIo): P
   } catch (error) {
     await runtime.close(0);
     db.close();
-    if (!(error instanceof AgentListenError)) return unexpected(io, error);
+    if (!(error instanceof AgentListenError || error instanceof TriggerError || error instanceof BridgeCertError)) return unexpected(io, error);
     io.err(error.message);
     return 2;
   }
@@ -125,6 +140,7 @@ function runInit(argv: string[], io: AgentCliIo): number {
   [
     `Wrote ${files.config}: settings with an example site "example" and a GitHub hook "example" (edit the site's repository and steps).`,
     `Wrote ${files.secret}: the webhook secret, readable by its owner only.`,
+    `Wrote ${files.bridgeToken}: the socket bridge's token, readable by its owner only (the desktop needs it).`,
     `Wrote ${files.service}: a systemd unit.`,
     '',
     'Next:',
@@ -137,17 +153,46 @@ function runInit(argv: string[], io: AgentCliIo): number {
   return 0;
 }
 
-type AgentArgs = { help: boolean; config?: string; host?: string; port?: number } | { error: string };
+type AgentArgs = { help: boolean; config?: string; host?: string; port?: number; bridgePort?: number } | { error: string };
 
 function parseAgentArgs(argv: string[]): AgentArgs {
-  const options = { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+  const options = {
+    config: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'bridge-port': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
   const args = parseCommandArgs(argv, options, false, 'the agent takes only options');
   if ('error' in args) return { error: args.error };
   const { help = false, config, host, port } = args.values;
-  // Digits only: Number() would also take "", "0x50" and "1e3". NaN is then refused by the config schema,
-  // which owns the port rule and its message.
-  const portNumber = port === undefined ? undefined : /^\d+$/.test(port) ? Number(port) : Number.NaN;
-  return { help, config, host, port: portNumber };
+  return { help, config, host, port: portNumber(port), bridgePort: portNumber(args.values['bridge-port']) };
+}
+
+// Digits only: Number() would also take "", "0x50" and "1e3". NaN is then refused by the config schema,
+// which owns the port rule and its message.
+function portNumber(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : /^\d+$/.test(text) ? Number(text) : Number.NaN;
+}
+
+/** run-command's executor: the agent's config and database, opened by this short-lived process. */
+function openExecutor(configFile: string | undefined): { executor: CommandExecutor; close(): Promise<void> } {
+  let config: AgentConfig;
+  try {
+    config = loadAgentConfig(configFile, {}, process.env, { secrets: 'unresolved' });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new Error(error.problems.join('; '));
+    throw error;
+  }
+  const db = openDatabase({ path: join(config.dataDir, 'agent.db'), migrations: agentMigrations, product: 'Lifeline agent' });
+  const executor = new CommandExecutor({ db, options: config.commands });
+  return {
+    executor,
+    async close() {
+      await executor.close();
+      db.close();
+    },
+  };
 }
 
 /** Resolves with the first of `names` to arrive, then stops listening, so a second Ctrl-C acts as usual. */

@@ -39,16 +39,25 @@ const DEFAULTS = {
   sites: [],
   queue: { concurrency: 2, leaseSeconds: 60, maxAttempts: 3, backoffSeconds: 10, dedupeDays: 7 },
   logs: { maxFileBytes: 50 * MB, maxTotalBytes: 5 * 1024 * MB, maxAgeDays: 30, jobLogMaxBytes: 10 * MB },
+  bridge: { host: '127.0.0.1', port: 8899, maxFrameBytes: MB },
+  commands: { timeoutSeconds: 300, outputCapBytes: MB },
+  tmux: {},
 };
 
-const ALLOWED = 'http, dataDir, shutdownTimeoutSeconds, minFreeDiskBytes, bodyLimitBytes, trustedProxies, apiToken, hooks, sites, queue, logs';
+/** The defaults, with the trigger folder that follows the data dir. */
+const defaultsFor = (dataDir: string) => ({
+  ...DEFAULTS,
+  trigger: { enabled: true, dir: join(dataDir, 'trigger'), rescanSeconds: 2, retentionHours: 24, maxFileBytes: 64 * 1024 },
+});
+
+const ALLOWED = 'http, dataDir, shutdownTimeoutSeconds, minFreeDiskBytes, bodyLimitBytes, trustedProxies, apiToken, hooks, sites, queue, bridge, trigger, commands, tmux, logs';
 
 describe('loadAgentConfig', () => {
   it('uses the defaults without a file, with the data under $LIFELINE_HOME/agent', () => {
     expect(loadAgentConfig(undefined, {}, { LIFELINE_HOME: '/srv/lifeline' })).toEqual({
       http: { host: '127.0.0.1', port: 8787 },
       dataDir: '/srv/lifeline/agent',
-      ...DEFAULTS,
+      ...defaultsFor('/srv/lifeline/agent'),
     });
   });
 
@@ -58,7 +67,7 @@ describe('loadAgentConfig', () => {
     expect(loadAgentConfig(file, {})).toEqual({
       http: { host: '127.0.0.1', port: 9000 },
       dataDir: join(dir, 'data'),
-      ...DEFAULTS,
+      ...defaultsFor(join(dir, 'data')),
     });
   });
 
@@ -70,11 +79,26 @@ describe('loadAgentConfig', () => {
   it('reads a JSON file', () => {
     const file = write('agent.json', JSON.stringify({ http: { host: '0.0.0.0', port: 80 }, dataDir: '/var/lib/x', shutdownTimeoutSeconds: 0 }));
     expect(loadAgentConfig(file, {})).toEqual({
-      ...DEFAULTS,
+      ...defaultsFor('/var/lib/x'),
       http: { host: '0.0.0.0', port: 80 },
       dataDir: '/var/lib/x',
       shutdownTimeoutSeconds: 0,
     });
+  });
+
+  it('resolves the bridge token, TLS files and trigger folder next to the file, and takes --bridge-port', () => {
+    write('bridge.token', 'bridge-secret\n');
+    const file = write('agent.yaml', 'bridge:\n  token: file:bridge.token\n  tls: { cert: tls/cert.pem, key: tls/key.pem }\ntrigger:\n  dir: drop\n');
+    const config = loadAgentConfig(file, { 'bridge-port': 0 });
+    expect(config.bridge).toEqual({ host: '127.0.0.1', port: 0, token: 'bridge-secret', tls: { cert: join(dir, 'tls/cert.pem'), key: join(dir, 'tls/key.pem') }, maxFrameBytes: MB });
+    expect(config.trigger.dir).toBe(join(dir, 'drop'));
+    const selfSigned = write('self.yaml', 'bridge:\n  tls: self-signed\n');
+    expect(loadAgentConfig(selfSigned, {}).bridge.tls).toBe('self-signed');
+    const inline = write('inline.yaml', 'bridge:\n  token: hunter2\n  tls: maybe\n');
+    const problems = problemsOf(() => loadAgentConfig(inline, {}));
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/bridge\.token: /);
+    expect(problems[1]).toMatch(/bridge\.tls: must be "self-signed" or \{ cert: FILE, key: FILE \}/);
   });
 
   it('lets --host and --port override the file, and --port 0 pick a free port', () => {

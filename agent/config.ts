@@ -183,6 +183,47 @@ export const agentConfigSchema = section({
     // Senders redeliver for days; the issue promises a week of memory at least.
     dedupeDays: whole(7, 365, 'days').default(7),
   }).prefault({}),
+  // The socket bridge (issue 5): the desktop's first layer. Off until it has a token: a bridge anyone on
+  // the host could drive would run commands for them.
+  bridge: section({
+    host: listenHost.default('127.0.0.1'),
+    port: port(1, portMessage).default(8899),
+    token: secretRef.optional(),
+    // "self-signed": a certificate made once in the data dir, whose fingerprint the desktop pins.
+    tls: z
+      .union([z.literal('self-signed'), section({ cert: text('must be the path of a PEM certificate file'), key: text('must be the path of a PEM key file') })], {
+        error: 'must be "self-signed" or { cert: FILE, key: FILE }',
+      })
+      .optional(),
+    maxFrameBytes: whole(1024, 64 * MB, 'bytes').default(MB),
+  }).prefault({}),
+  // Trigger files: commands dropped over SFTP into a folder the agent watches.
+  trigger: section({
+    enabled: z.boolean({ error: 'must be true or false' }).default(true),
+    dir: text('must be a folder path').optional(),
+    rescanSeconds: whole(1, 3600, 'seconds').default(2),
+    retentionHours: whole(1, 24 * 365, 'hours').default(24),
+    maxFileBytes: whole(1024, 16 * MB, 'bytes').default(64 * 1024),
+  }).prefault({}),
+  // What the bridge, trigger files and run-command may run.
+  commands: section({
+    allow: z.array(section({ argv: z.array(text('must be a non-empty pattern')).min(1, { error: 'needs at least the program' }) })).optional(),
+    named: z
+      .record(
+        id,
+        section({
+          argv: z.array(z.string({ error: 'must be text' })).min(1, { error: 'needs at least the program' }),
+          cwd: text('must be a folder path').optional(),
+          env: z.record(z.string(), z.string({ error: 'must be text' })).optional(),
+          timeoutSeconds: whole(1, 86_400, 'seconds').optional(),
+        }),
+      )
+      .optional(),
+    timeoutSeconds: whole(1, 86_400, 'seconds').default(300),
+    outputCapBytes: whole(1024, 64 * MB, 'bytes').default(MB),
+  }).prefault({}),
+  // The private tmux server (tmux -L NAME) the bridge's tmux methods drive; the default server without it.
+  tmux: section({ socketName: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be letters, digits, ".", "_" or "-"' }).optional() }).prefault({}),
   logs: section({
     maxFileBytes: whole(64 * 1024, 1024 * MB, 'bytes').default(50 * MB),
     maxTotalBytes: whole(MB, 1024 * 1024 * MB, 'bytes').default(5 * 1024 * MB),
@@ -195,10 +236,16 @@ export const agentConfigSchema = section({
 const overridesSchema = z.strictObject({
   host: listenHost.optional(),
   port: port(0, 'must be a whole number between 0 and 65535 (0 picks a free port)').optional(),
+  'bridge-port': port(0, 'must be a whole number between 0 and 65535 (0 picks a free port)').optional(),
 });
 
 /** The settings after loading: secrets hold their values, folders are absolute. */
-export type AgentConfig = Omit<z.output<typeof agentConfigSchema>, 'dataDir'> & { dataDir: string };
+type ParsedConfig = z.output<typeof agentConfigSchema>;
+/** The settings after loading: folders absolute, the trigger folder filled in from the data dir. */
+export type AgentConfig = Omit<ParsedConfig, 'dataDir' | 'trigger'> & {
+  dataDir: string;
+  trigger: Omit<ParsedConfig['trigger'], 'dir'> & { dir: string };
+};
 export type HookConfig = AgentConfig['hooks'][number];
 export type HookSource = HookConfig['source'];
 export type SiteConfig = AgentConfig['sites'][number];
@@ -207,6 +254,7 @@ export type StepConfig = SiteConfig['steps'][number];
 export interface AgentConfigOverrides {
   host?: string;
   port?: number;
+  'bridge-port'?: number;
 }
 
 export interface LoadOptions {
@@ -247,7 +295,7 @@ export function loadAgentConfig(
 
   // A relative path in a config file means "next to this file", not "wherever the agent was started".
   const base = file ? dirname(resolve(file)) : resolve('.');
-  const { dataDir, http, apiToken, hooks, sites, ...rest } = parsed.data;
+  const { dataDir, http, apiToken, hooks, sites, bridge, trigger, ...rest } = parsed.data;
   const refuse: Refuse = (path, message) => problems.push(formatProblem(source, path, message));
   checkIds(hooks, 'hooks', 'hook', refuse);
   checkIds(sites, 'sites', 'site', refuse);
@@ -258,10 +306,19 @@ export function loadAgentConfig(
     if (typeof value !== 'string') refuse(path, value.problem);
     return typeof value === 'string' ? value : '';
   };
+  const { 'bridge-port': bridgePort, ...httpOverrides } = cli.data;
+  const resolvedDataDir = dataDir ? resolve(base, dataDir) : join(resolveDataDir(env), 'agent');
   const config: AgentConfig = {
     ...rest,
-    http: { ...http, ...definedOnly(cli.data) },
-    dataDir: dataDir ? resolve(base, dataDir) : join(resolveDataDir(env), 'agent'),
+    http: { ...http, ...definedOnly(httpOverrides) },
+    dataDir: resolvedDataDir,
+    bridge: {
+      ...bridge,
+      ...(bridgePort === undefined ? {} : { port: bridgePort }),
+      ...(bridge.token === undefined ? {} : { token: secret(bridge.token, ['bridge', 'token']) }),
+      ...(bridge.tls === undefined || bridge.tls === 'self-signed' ? {} : { tls: { cert: resolve(base, bridge.tls.cert), key: resolve(base, bridge.tls.key) } }),
+    },
+    trigger: { ...trigger, dir: trigger.dir ? resolve(base, trigger.dir) : join(resolvedDataDir, 'trigger') },
     ...(apiToken === undefined ? {} : { apiToken: secret(apiToken, ['apiToken']) }),
     hooks: hooks.map((hook, index) => ({ ...hook, secret: secret(hook.secret, ['hooks', index, 'secret']) })),
     sites: sites.map((site) => ({ ...site, dir: resolve(base, site.dir) })),

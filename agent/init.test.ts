@@ -24,8 +24,11 @@ describe('initAgent', () => {
     expect(files).toEqual({
       config: join(target, 'agent.yaml'),
       secret: join(target, 'webhook.secret'),
+      bridgeToken: join(target, 'bridge.token'),
       service: join(target, 'lifeline-agent.service'),
     });
+    expect(readFileSync(files.bridgeToken, 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(statSync(files.bridgeToken).mode & 0o777).toBe(0o600);
 
     const secretText = readFileSync(files.secret, 'utf8');
     expect(secretText).toMatch(/^[0-9a-f]{64}\n$/);

@@ -18,6 +18,8 @@ export interface InitOptions {
 export interface InitResult {
   config: string;
   secret: string;
+  /** The socket bridge's token, for the desktop that attaches this server's agent. */
+  bridgeToken: string;
   service: string;
 }
 
@@ -28,14 +30,16 @@ export class InitRefusal extends Error {
 
 /**
  * `lifeline agent init`: writes a commented config with a ready example (site "example", a GitHub hook
- * "example" deploying pushes to main), a random webhook secret readable by its owner only, and a
- * hardened systemd unit. Never overwrites: when any of the three exists, nothing is written.
+ * "example" deploying pushes to main), a random webhook secret and a random socket-bridge token, each
+ * readable by its owner only, and a hardened systemd unit. Never overwrites: when any of them exists,
+ * nothing is written.
  */
 export function initAgent(options: InitOptions): InitResult {
   const dir = resolve(options.dir);
   const files: InitResult = {
     config: join(dir, 'agent.yaml'),
     secret: join(dir, 'webhook.secret'),
+    bridgeToken: join(dir, 'bridge.token'),
     service: join(dir, 'lifeline-agent.service'),
   };
   const existing = Object.values(files).filter((file) => existsSync(file));
@@ -59,6 +63,7 @@ export function initAgent(options: InitOptions): InitResult {
     // "wx": a file that appeared since the check above is refused, not overwritten.
     for (const [file, text, mode] of [
       [files.secret, `${randomBytes(32).toString('hex')}\n`, 0o600],
+      [files.bridgeToken, `${randomBytes(32).toString('hex')}\n`, 0o600],
       [files.config, exampleConfig, 0o644],
       [files.service, service, 0o644],
     ] as const) {

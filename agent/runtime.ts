@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { buildAgent, type Agent } from './app';
+import { openCommandLayers, type CommandLayers } from './command-layers';
 import type { AgentConfig } from './config';
 import { DeployRunner } from './deploy/runner';
 import { openAgentLog } from './log/agent-log';
@@ -24,8 +25,8 @@ export interface AgentRuntime {
   readonly log: Logger;
   /** The agent's own log file: logs/agent.log, or logs/agent-<pid>.log when another agent owns that one. */
   readonly logPath: string;
-  /** Starts claiming and running deploys (after the HTTP side listens). */
-  start(): void;
+  /** Starts claiming and running deploys (after the HTTP side listens), the socket bridge and the trigger watcher. */
+  start(): ReturnType<CommandLayers['start']>;
   /** Stops the worker (running deploys resume at their step next start), then flushes and closes the logs. */
   close(graceMs: number): Promise<void>;
 }
@@ -54,6 +55,7 @@ export function openAgentRuntime(config: AgentConfig, db: Database, options: { n
     leaseSeconds: config.queue.leaseSeconds,
   });
   const deliveries = new GroupCommit(queue);
+  const layers = openCommandLayers(config, { db, queue, log, logPath, startedAt: now() });
   const runner = new DeployRunner({ db, logsDir: join(config.dataDir, 'jobs'), jobLogMaxBytes: config.logs.jobLogMaxBytes, now });
   const metrics = new AgentMetrics({
     counts: () => queue.counts(),
@@ -111,15 +113,18 @@ export function openAgentRuntime(config: AgentConfig, db: Database, options: { n
     metrics,
     log,
     logPath,
-    start() {
+    async start() {
       prune();
       pruner = setInterval(prune, HOUR_MS);
       pruner.unref();
       worker.start();
-      log.info('agent started', { dataDir: config.dataDir, sites: config.sites.length, hooks: config.hooks.length });
+      const started = await layers.start();
+      log.info('agent started', { dataDir: config.dataDir, sites: config.sites.length, hooks: config.hooks.length, ...started });
+      return started;
     },
     async close(graceMs) {
       clearInterval(pruner);
+      await layers.close(graceMs);
       await worker.stop(graceMs);
       await checkpointer.stop();
       log.info('agent stopped');
