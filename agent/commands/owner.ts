@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { isRunning, procStat } from '../proc-stat';
 
-// Who runs a command: a pid alone is not enough, because Linux hands a dead process's pid to a new one.
-// The kernel's start time of the pid (field 22 of /proc/<pid>/stat, clock ticks since boot) tells the
-// owner that wrote a row from a stranger that got its pid later.
+// Who runs a command: a pid alone is not enough, because Linux hands a dead process's pid to a new one;
+// its start time tells the owner that wrote a row from a stranger that got its pid later.
 
 export interface Owner {
   pid: number;
@@ -11,18 +10,8 @@ export interface Owner {
 
 /** The start time of a running process, or undefined when it has ended (a zombie has too). */
 export function startTimeOf(pid: number): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The command name is in parentheses and may itself hold ") ", so the fields start after the last one:
-  // state (field 3) is the first, start time (field 22) the twentieth.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const state = fields[0];
-  if (state === 'Z' || state === 'X') return undefined;
-  return fields[19];
+  const stat = procStat(pid);
+  return isRunning(stat) ? stat.startTime : undefined;
 }
 
 /** This process as the owner of the rows it writes. */

@@ -1,27 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { isRunning, procStat } from '../proc-stat';
 
 // What Linux says about running processes, read from /proc. A zombie (ended, waiting for a parent that
 // may never reap it: an orphan's new parent is often an init that does not) counts as gone everywhere.
-
-interface ProcStat {
-  state: string;
-  pgid: number;
-}
-
-function statOf(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The command name is in parentheses and may itself hold ") ", so the fields start after the last one:
-  // state, ppid, pgrp, …
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0], pgid: Number(fields[2]) };
-}
-
-const alive = (stat: ProcStat | undefined): stat is ProcStat => stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
 
 function allPids(): number[] {
   return readdirSync('/proc')
@@ -31,8 +12,8 @@ function allPids(): number[] {
 
 /** The process group a running process belongs to. */
 export function processGroupOf(pid: number): number | undefined {
-  const stat = statOf(pid);
-  return alive(stat) ? stat.pgid : undefined;
+  const stat = procStat(pid);
+  return isRunning(stat) ? stat.pgid : undefined;
 }
 
 /** Whether any process of a group is still running. */
@@ -44,8 +25,8 @@ export function groupRunning(pgid: number): boolean {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
   return allPids().some((pid) => {
-    const stat = statOf(pid);
-    return alive(stat) && stat.pgid === pgid;
+    const stat = procStat(pid);
+    return isRunning(stat) && stat.pgid === pgid;
   });
 }
 
@@ -68,8 +49,8 @@ export function processesWithEnv(entry: string): FoundProcess[] {
       continue;
     }
     if (!environ.split('\0').includes(entry)) continue;
-    const stat = statOf(pid);
-    if (alive(stat)) found.push({ pid, pgid: stat.pgid });
+    const stat = procStat(pid);
+    if (isRunning(stat)) found.push({ pid, pgid: stat.pgid });
   }
   return found;
 }

@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { CidrList } from './cidr';
 import { clientAddress } from './client-address';
 import { errorResponse } from './json';
+import { secretMatcher } from '../secret-match';
 import type { AgentResponse, RequestHead } from './route';
 
 export interface OperatorAuthDeps {
@@ -27,11 +27,10 @@ const MESSAGES: Record<Reason, string> = {
 
 /**
  * Checks `Authorization: Bearer <token>` before anything else happens (it runs as a route's `admit`, so
- * no body is read for a refused caller). Both tokens are hashed first: timingSafeEqual needs equal
- * lengths, and comparing digests leaks neither the token's content nor its length.
+ * no body is read for a refused caller). The token is compared in constant time.
  */
 export function operatorAuth(deps: OperatorAuthDeps): (request: RequestHead) => AgentResponse | undefined {
-  const expected = deps.token === undefined ? undefined : digest(deps.token);
+  const matches = deps.token === undefined ? undefined : secretMatcher(deps.token);
   const proxies = new CidrList(deps.trustedProxies);
 
   const refuse = (request: RequestHead, reason: Reason): AgentResponse => {
@@ -44,15 +43,11 @@ export function operatorAuth(deps: OperatorAuthDeps): (request: RequestHead) => 
   };
 
   return (request) => {
-    if (expected === undefined) return refuse(request, 'api-token-not-configured');
+    if (matches === undefined) return refuse(request, 'api-token-not-configured');
     const header = request.headers.authorization;
     if (header === undefined || header.trim() === '') return refuse(request, 'missing-token');
     const given = /^Bearer +([^\s]+) *$/i.exec(header)?.[1];
     if (given === undefined) return refuse(request, 'malformed-authorization');
-    return timingSafeEqual(digest(given), expected) ? undefined : refuse(request, 'bad-token');
+    return matches(given) ? undefined : refuse(request, 'bad-token');
   };
-}
-
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
 }

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { secretMatcher } from '../../agent/secret-match';
 
 /**
  * The console's sign-in: one random token printed in the URL, exchanged once for a session cookie.
@@ -6,6 +7,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  */
 export class ConsoleAuth {
   readonly token = newSecret();
+  private readonly isToken = secretMatcher(this.token);
   readonly cookieName: string;
   private tokenUsed = false;
   // Digests, not ids: a Set lookup is not constant-time, but timing a lookup of a hash tells an
@@ -21,7 +23,7 @@ export class ConsoleAuth {
 
   /** Exchanges the one-time token for a new session id; null when the token is wrong or already used. */
   redeem(candidate: string): string | null {
-    if (this.tokenUsed || !sameSecret(candidate, this.token)) return null;
+    if (this.tokenUsed || !this.isToken(candidate)) return null;
     this.tokenUsed = true;
     const id = newSecret();
     this.sessionDigests.add(digest(id));
@@ -59,9 +61,3 @@ function digest(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
 }
 
-// Hashing first gives equal-length buffers whatever the candidate's length, as timingSafeEqual requires.
-function sameSecret(candidate: string, secret: string): boolean {
-  const a = createHash('sha256').update(candidate).digest();
-  const b = createHash('sha256').update(secret).digest();
-  return timingSafeEqual(a, b);
-}
