@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../deploy/testing/processes';
 import { BridgeClient } from '../protocol/client';
 import { LineReader, toLine } from '../protocol/lines';
-import { agentMessageSchema, DEFAULT_MAX_FRAME_BYTES, METHOD_NAMES, type CommandResult, type RunParams } from '../protocol/messages';
+import { agentMessageSchema, DEFAULT_MAX_FRAME_BYTES, METHOD_NAMES, refusedResult, type CommandResult, type RunParams } from '../protocol/messages';
 import type { BridgeServer } from './server';
 import { startBridge, testHandlers, TEST_TOKEN } from './testing';
 
@@ -93,20 +93,7 @@ afterAll(async () => {
 
 describe('bridge fuzz', () => {
   it(`survives ${FRAMES} hostile frames while serving a valid client (seed ${SEED})`, { timeout: 180_000 }, async () => {
-    const refuse = async (params: RunParams): Promise<CommandResult> => ({
-      commandId: params.commandId,
-      exitCode: null,
-      signal: null,
-      state: 'refused',
-      stdout: '',
-      stderr: '',
-      truncated: false,
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      durationMs: null,
-      replayed: false,
-      message: 'fuzzing: nothing runs',
-    });
+    const refuse = async (params: RunParams): Promise<CommandResult> => refusedResult(params.commandId, 'fuzzing: nothing runs', new Date());
     const started = await startBridge({ limits: { helloTimeoutMs: 5_000 } }, testHandlers({ run: refuse }));
     servers.push(started.server);
 

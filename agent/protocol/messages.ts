@@ -162,3 +162,12 @@ export type OutputFrame = z.output<typeof outputSchema>;
 export type ResultFrame = z.output<typeof resultSchema>;
 export type ErrorFrame = z.output<typeof errorSchema>;
 export type AgentMessage = z.output<typeof agentMessageSchema>;
+
+/**
+ * A refusal in the shape of a command result, so a client reads every answer the same way (for a
+ * trigger file that is not a request, `commandId` is the file's name).
+ */
+export function refusedResult(commandId: string, message: string, at: Date): CommandResult {
+  const when = at.toISOString();
+  return { commandId, exitCode: null, signal: null, state: 'refused', stdout: '', stderr: '', truncated: false, startedAt: when, finishedAt: when, durationMs: 0, replayed: false, message };
+}

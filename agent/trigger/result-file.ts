@@ -20,25 +20,3 @@ export async function writeAnswer(dir: string, name: string, answer: CommandResu
   }
   await rename(temp, join(dir, name));
 }
-
-/**
- * A refusal in the shape of a command result, so a client reads every answer the same way. For a file
- * that is not a request, `commandId` is the file's name.
- */
-export function refusal(commandId: string, message: string, at: Date): CommandResult {
-  const when = at.toISOString();
-  return {
-    commandId,
-    exitCode: null,
-    signal: null,
-    state: 'refused',
-    stdout: '',
-    stderr: '',
-    truncated: false,
-    startedAt: when,
-    finishedAt: when,
-    durationMs: 0,
-    replayed: false,
-    message,
-  };
-}

@@ -2,12 +2,12 @@ import { watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger';
-import type { CommandResult, RunParams } from '../protocol/messages';
+import { refusedResult, type CommandResult, type RunParams } from '../protocol/messages';
 import { prepareTriggerFolder } from './folder';
 import { classifyEntry, refusalName, resultName, type TriggerEntry } from './names';
 import type { TriggerOptions } from './options';
 import { readRequest } from './request-file';
-import { refusal, writeAnswer } from './result-file';
+import { writeAnswer } from './result-file';
 
 /**
  * Runs the command files dropped into the trigger folder (see names.ts for the protocol). fs.watch brings
@@ -146,7 +146,7 @@ export class TriggerWatcher {
 
   private async refuse(name: string, commandId: string, answerName: string, why: string): Promise<void> {
     this.log.warn('trigger file refused', { file: name, reason: why });
-    await writeAnswer(this.options.dir, answerName, refusal(commandId, why, new Date())).catch((error: unknown) => {
+    await writeAnswer(this.options.dir, answerName, refusedResult(commandId, why, new Date())).catch((error: unknown) => {
       // e.g. a name so long that the answer's name would exceed the file system's limit
       this.log.warn('trigger refusal could not be written; the file is removed unanswered', { error, file: name });
     });
