@@ -128,8 +128,9 @@ export function openAgentRuntime(config: AgentConfig, db: Database, options: { n
       await worker.stop(graceMs);
       await checkpointer.stop();
       log.info('agent stopped');
-      await Promise.all([logFile, securityFile].map(endLog));
+      // Closed first: a deploy still winding down after the grace time must not write into ended files.
       output.close();
+      await Promise.all([logFile, securityFile].map(endLog));
       ownership.release();
     },
   };

@@ -44,6 +44,7 @@ export class LogOutput {
   private readonly report: (message: string) => void;
   private readonly loggable: LoggableOptions;
   private readonly sinks: SinkState[];
+  private closed = false;
 
   constructor(options: LogOutputOptions) {
     this.level = options.level ?? 'info';
@@ -65,7 +66,7 @@ export class LogOutput {
 
   /** Writes one line `{time, level, msg, ...fields, ...more}` if the level passes. */
   write(level: LogLevel, msg: string, fields: LogFields, more?: LogFields): void {
-    if (!this.enabled(level)) return;
+    if (this.closed || !this.enabled(level)) return;
     let line: string;
     try {
       line = this.format(level, msg, convertFields(more ? { ...fields, ...more } : fields, this.loggable));
@@ -76,7 +77,12 @@ export class LogOutput {
     for (const sink of this.sinks) this.send(sink, line);
   }
 
+  /**
+   * Stops writing (later lines are dropped: the process is stopping, and whatever still runs, such as a
+   * deploy step left to resume, says nothing more here) and lets go of the sinks' error events.
+   */
   close(): void {
+    this.closed = true;
     for (const sink of this.sinks) sink.stream.off('error', sink.onError);
   }
 

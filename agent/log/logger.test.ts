@@ -148,6 +148,20 @@ describe('Logger', () => {
     expect(broken.listenerCount('error')).toBe(0);
   });
 
+  it('drops lines written after close without calling it a failure, even once the sinks have ended', async () => {
+    const sink = new Collector();
+    const reports: string[] = [];
+    const output = new LogOutput({ sinks: [sink], report: (message) => reports.push(message) });
+    const logger = new Logger(output);
+    logger.info('before');
+    output.close();
+    sink.end();
+    await finished(sink);
+    logger.info('after');
+    expect(sink.records().map((record) => record.msg)).toEqual(['before']);
+    expect(reports).toEqual([]);
+  });
+
   it('drops lines a stuck sink cannot take, then says how many', async () => {
     const stuck = new Collector(true);
     const output = new LogOutput({ sinks: [stuck], maxBufferedBytes: 500, now: () => T0 });
