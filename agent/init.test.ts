@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildAgent } from './app';
 import { loadAgentConfig } from './config';
 import { signBody } from './http/signatures';
-import { memoryQueue } from './http/testing';
+import { recordingQueue } from './http/testing';
+import { agentMigrations } from './migrations';
 import { initAgent, InitRefusal, systemdWord } from './init';
 import { openDatabase } from './store/sqlite';
 
@@ -40,9 +41,9 @@ describe('initAgent', () => {
     expect(config.hooks).toMatchObject([{ id: 'example', source: 'github', secret, events: ['push'], filters: { branch: ['main'] }, site: 'example' }]);
     expect(config.sites).toMatchObject([{ id: 'example', dir: join(target, 'sites', 'example'), branches: { main: 'production' } }]);
 
-    const db = openDatabase({ path: join(config.dataDir, 'agent.db'), migrations: [] });
+    const db = openDatabase({ path: join(config.dataDir, 'agent.db'), migrations: agentMigrations });
     try {
-      const queue = memoryQueue();
+      const queue = recordingQueue(db);
       const agent = buildAgent({ config, db, enqueue: queue.enqueue });
       const send = (ref: string, repository: string, delivery: string) => {
         const body = JSON.stringify({ ref, after: 'b'.repeat(40), repository: { full_name: repository }, sender: { login: 'octocat' } });

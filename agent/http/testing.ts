@@ -1,6 +1,8 @@
 // Helpers for tests of the agent's HTTP side.
 import { once } from 'node:events';
 import { request, type Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
+import { JobQueue } from '../queue/job-queue';
+import type { Database } from '../store/sqlite';
 import type { DeliveryInput, EnqueueDelivery } from './enqueue';
 
 export async function readAll(response: IncomingMessage): Promise<string> {
@@ -27,23 +29,23 @@ export async function startSlowRequest(port: number, agent: HttpAgent | false = 
 }
 
 /**
- * A stand-in for the job queue's enqueueDelivery in tests of ingress: it remembers (hook, delivery) pairs
- * so that a repeated delivery is a duplicate, and answers busy for reject-if-busy sites while
- * `state.runningJobId` is set. Every call is kept in `calls`.
+ * The real job queue on `db` (opened with the agent's migrations), recording each delivery ingress
+ * handed it, so tests can assert on what arrived as well as on what the queue answered.
  */
-export function memoryQueue() {
+export function recordingQueue(db: Database) {
+  const queue = new JobQueue(db);
   const calls: DeliveryInput[] = [];
-  const jobs = new Map<string, number>();
-  const state: { runningJobId?: number } = {};
   const enqueue: EnqueueDelivery = (input) => {
     calls.push(input);
-    const key = JSON.stringify([input.hookId, input.deliveryId]);
-    const earlier = jobs.get(key);
-    if (earlier !== undefined) return { status: 'duplicate', jobId: earlier };
-    if (input.policy === 'reject-if-busy' && state.runningJobId !== undefined) return { status: 'busy', runningJobId: state.runningJobId };
-    const jobId = jobs.size + 1;
-    jobs.set(key, jobId);
-    return { status: 'accepted', jobId, position: 1 };
+    return queue.enqueueDelivery(input);
   };
-  return { calls, state, enqueue };
+  /** Makes a site busy with a deploy of its own, claimed and running; returns that job's id. */
+  const occupy = (siteId: string): number => {
+    const request = { siteId, environment: 'production', repository: 'test', branch: 'main', commit: 'f'.repeat(40), event: 'manual' };
+    queue.enqueueManual({ policy: 'fifo', request });
+    const job = queue.claim('test-worker', { concurrency: 1_000 });
+    if (!job || job.siteId !== siteId) throw new Error(`could not make ${siteId} busy`);
+    return job.id;
+  };
+  return { calls, enqueue, queue, occupy };
 }

@@ -7,9 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildAgent, type Agent, type InjectRequest } from '../app';
 import { loadAgentConfig } from '../config';
 import { listenAgent } from '../listen';
+import { agentMigrations } from '../migrations';
 import { openDatabase, type Database } from '../store/sqlite';
 import { signBody } from './signatures';
-import { memoryQueue, readAll } from './testing';
+import { readAll, recordingQueue } from './testing';
 
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const GITHUB_SECRET = 'github webhook secret';
@@ -71,7 +72,7 @@ sites:
 let dir: string;
 let db: Database;
 let agent: Agent;
-let queue: ReturnType<typeof memoryQueue>;
+let queue: ReturnType<typeof recordingQueue>;
 let security: string[];
 let clock: number;
 let deliveries = 0;
@@ -79,8 +80,8 @@ let deliveries = 0;
 function start(extra = '') {
   writeFileSync(join(dir, 'agent.yaml'), CONFIG + extra);
   const config = loadAgentConfig(join(dir, 'agent.yaml'), {}, { GITLAB_TOKEN });
-  db = openDatabase({ path: join(config.dataDir, 'agent.db'), migrations: [] });
-  queue = memoryQueue();
+  db = openDatabase({ path: join(config.dataDir, 'agent.db'), migrations: agentMigrations });
+  queue = recordingQueue(db);
   agent = buildAgent({ config, db, enqueue: queue.enqueue, securityLog: (line) => security.push(line), now: () => clock });
 }
 
@@ -163,7 +164,7 @@ describe('POST /hooks/<id>: accepted deliveries', () => {
   });
 
   it('answers 409 when the site is reject-if-busy and deploying', async () => {
-    queue.state.runningJobId = 7;
+    const running = queue.occupy('api');
     const body = JSON.stringify({ repository: 'api', branch: 'main', commit: SHA });
     const response = await agent.inject({
       method: 'POST',
@@ -172,7 +173,7 @@ describe('POST /hooks/<id>: accepted deliveries', () => {
       body,
     });
     expect(response.status).toBe(409);
-    expect(response.json()).toMatchObject({ status: 'busy', deliveryId: 'd1', runningJobId: 7 });
+    expect(response.json()).toMatchObject({ status: 'busy', deliveryId: 'd1', runningJobId: running });
   });
 
   it('accepts GitHub form-encoded deliveries, signed over the raw form', async () => {
