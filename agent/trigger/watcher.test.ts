@@ -172,6 +172,17 @@ describe('TriggerWatcher', () => {
     expect(logged.collector.records().some((record) => String(record.msg).includes('not UTF-8'))).toBe(true);
   });
 
+  it('takes a change to the folder itself (a chmod, reported under its own name) for no file at all', async () => {
+    mkdirSync(dir, { mode: 0o700 });
+    await started();
+    chmodSync(dir, 0o700);
+    // A request after the chmod is answered; had the chmod counted as a stranger, its refusal would be there first.
+    const params = { commandId: id(30), argv: ['true'] };
+    await submitRequest(dir, params);
+    await awaitAnswer(dir, params.commandId);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.refused.json'))).toEqual([]);
+  });
+
   it('retries at the next rescan a request whose run failed', async () => {
     let failures = 1;
     const flaky = (params: RunParams) => (failures-- > 0 ? Promise.reject(new Error('database is locked')) : run(params));

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { lstatSync, watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger';
@@ -128,6 +128,9 @@ export class TriggerWatcher {
 
   private async handle(name: string, entry: Extract<TriggerEntry, { kind: 'request' | 'stranger' }>): Promise<void> {
     if (entry.kind === 'stranger') {
+      // fs.watch also reports changes to the folder itself (a chmod) under the folder's own name: only a
+      // file that is really in the folder is a stranger to answer.
+      if (!this.present(name)) return;
       const why = `${name} is not a trigger request: a request is named <id>.json, where the id is 8 to 128 letters, digits, "_" or "-" (no dots), starting with a letter or digit.`;
       await this.refuse(name, name, refusalName(name), why);
       return;
@@ -151,6 +154,15 @@ export class TriggerWatcher {
       this.log.warn('trigger refusal could not be written; the file is removed unanswered', { error, file: name });
     });
     await this.remove(name);
+  }
+
+  private present(name: string): boolean {
+    try {
+      lstatSync(join(this.options.dir, name));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** A name that is not UTF-8 cannot be named in an answer: it is removed, and the log says so. */
