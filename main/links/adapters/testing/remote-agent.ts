@@ -55,7 +55,8 @@ export async function startRemoteAgent(options: { serve: boolean }): Promise<Rem
     const key = await makeTestKey(dir, 'ed25519');
     // bundleChild takes the entry relative to its own folder and names the output after the entry's file.
     const bundleDir = join(dir, 'bundle');
-    const { env } = await bundleChild(relative(join(__dirname, '../../../../agent/commands/testing'), ENTRY), bundleDir);
+    // Standalone: the throwaway user may not be able to read this checkout's node_modules.
+    const { env } = await bundleChild(relative(join(__dirname, '../../../../agent/commands/testing'), ENTRY), bundleDir, { standalone: true });
     const script = join(bundleDir, basename(ENTRY).replace(/\.ts$/, '.cjs'));
 
     const sshd = await startSshd({ authorizedKeys: [key.publicKey] });
@@ -71,8 +72,7 @@ export async function startRemoteAgent(options: { serve: boolean }): Promise<Rem
     chownSync(tokenFile, owner.uid, owner.gid);
 
     const runCommand = join(dir, 'lifeline-run-command');
-    const nodePath = env.NODE_PATH ?? '';
-    writeFileSync(runCommand, `#!/bin/sh\nNODE_PATH=${quoteShellArg(nodePath)} exec ${quoteShellArg(process.execPath)} ${quoteShellArg(script)} run-command ${quoteShellArg(dataDir)} "$@"\n`, { mode: 0o755 });
+    writeFileSync(runCommand, `#!/bin/sh\nexec ${quoteShellArg(process.execPath)} ${quoteShellArg(script)} run-command ${quoteShellArg(dataDir)} "$@"\n`, { mode: 0o755 });
 
     let agent: ChildProcess | undefined;
     let bridgePort = 0;
