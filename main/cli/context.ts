@@ -1,6 +1,7 @@
 import { resolveDataDir } from '../../agent/data-dir';
 import type { LifelineService } from '../api/service';
 import { openServices } from '../services';
+import type { LifelineStore } from '../store';
 import type { ServersRepository } from '../store/servers-repository';
 import type { TrustedHostKeysRepository } from '../store/trusted-host-keys';
 import type { Vault } from '../vault';
@@ -12,6 +13,8 @@ export interface CliContext {
   readonly servers: ServersRepository;
   readonly vault: Vault;
   readonly trustedHostKeys: TrustedHostKeysRepository;
+  /** Every repository, for the link commands (settings, samples, ledger). */
+  readonly store: LifelineStore;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ export function openCliContext(env: NodeJS.ProcessEnv): CliContext {
     servers: services.store.servers,
     vault: services.store.vault,
     trustedHostKeys: services.store.trustedHostKeys,
+    store: services.store,
     close: () => services.close(),
   };
 }

@@ -49,7 +49,7 @@ export async function runExec(argv: string[], io: CliIo, context: CliContext): P
 }
 
 /** Asks on the operator's terminal; without one (a script), questions go unanswered and are refused. */
-function terminalPrompts(io: CliIo): ConnectorPrompts {
+export function terminalPrompts(io: CliIo): ConnectorPrompts {
   if (!io.ask) return {};
   const ask = io.ask.bind(io);
   return {

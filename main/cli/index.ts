@@ -7,6 +7,8 @@ import { runDesktop } from './desktop';
 import { runExec } from './exec';
 import { refuse, say, type AppPaths, type CliIo } from './io';
 import { runKeys } from './keys';
+import { runLinks } from './links';
+import { runRun } from './run';
 import { runServers } from './servers';
 import { CliRefusal } from './vault-access';
 import { DEFAULT_WEB_PORT, runWeb } from './web';
@@ -22,11 +24,20 @@ Commands:
   keys list [--json]
   servers add NAME --host H [--port P] [--user U] [--key KEYNAME | --ssh-agent | --password-env VAR]
               [--jump SERVER] [--group G] [--tag T]…
+              [--agent tcp://HOST:PORT (--agent-token-env VAR | --agent-token-file F) [--agent-fingerprint SHA256:…]]
+              [--trigger-dir PATH] [--tmux-session NAME] [--tmux-socket NAME] [--agent-command ARG]…
+              [--layers bridge,tmux,trigger,exec]
   servers list [--json]
   servers import-ssh-config [--file F] [--dry-run]
   exec SERVER [--accept-new] -- COMMAND [ARGS…]
                       Run one command over SSH: output and exit status passed through; an unknown host
                       key is refused unless --accept-new (or answered on a terminal); a changed one always.
+  run SERVER|@GROUP [--layer bridge|tmux|trigger|exec] [--json] [--concurrency N] [--cwd D] [--timeout S] -- ARGV…
+                      Run a command through the server's agent over the first layer that works (failover;
+                      never twice): output and exit status passed through, the layer used on stderr; a group
+                      runs on each member (10 at once by default), output prefixed with the server's name.
+  links [SERVER] [--json]
+                      Each layer's state (up, degraded, down) and last latency; probes servers never probed.
 
 The key vault opens with $LIFELINE_VAULT_PASSPHRASE when set (scripts, CI), else by a prompt.
 
@@ -63,6 +74,10 @@ export async function runCli(argv: string[], io: CliIo, paths: AppPaths): Promis
       return withContext(io, (context) => runServers(rest, io, context));
     case 'exec':
       return withContext(io, (context) => runExec(rest, io, context));
+    case 'run':
+      return withContext(io, (context) => runRun(rest, io, context));
+    case 'links':
+      return withContext(io, (context) => runLinks(rest, io, context));
     default:
       if (first.startsWith('-')) return runDesktop(argv, io, paths);
       io.err(`lifeline: unknown command "${first}". Run "lifeline --help" for the commands.`);

@@ -6,6 +6,7 @@ import { SshConfigError } from '../ssh/ssh-config';
 import { applySshConfigImport, planSshConfigImport } from '../ssh/ssh-config-import';
 import type { CliContext } from './context';
 import { parsePort, type CliIo } from './io';
+import { AGENT_OPTIONS, agentLinkOptions } from './agent-options';
 import { CliRefusal, guard, openVault } from './vault-access';
 
 /** `lifeline servers add|list|import-ssh-config`. Every change goes through the same rules as the UI's. */
@@ -44,6 +45,7 @@ async function add(argv: string[], io: CliIo, context: CliContext): Promise<numb
       jump: { type: 'string' },
       group: { type: 'string' },
       tag: { type: 'string', multiple: true },
+      ...AGENT_OPTIONS,
     },
   });
   const [name, extra] = positionals;
@@ -56,6 +58,7 @@ async function add(argv: string[], io: CliIo, context: CliContext): Promise<numb
     password = context.env[values['password-env']];
     if (password === undefined) throw new CliRefusal(`The variable ${values['password-env']} named by --password-env is not set.`);
   }
+  const link = agentLinkOptions(values, context.env);
   const input: ServerInput = {
     name,
     host: values.host ?? '',
@@ -66,9 +69,10 @@ async function add(argv: string[], io: CliIo, context: CliContext): Promise<numb
     auth: values.key !== undefined ? 'key' : password !== undefined ? 'password' : 'agent',
     keyId: values.key === undefined ? null : keyIdByName(values.key, context),
     jumpServerId: values.jump === undefined ? null : serverByName(values.jump, context).id,
+    ...(link.tmuxSession !== undefined ? { tmuxSession: link.tmuxSession } : {}),
   };
   // Unlock before creating, so a wrong passphrase leaves nothing half-made.
-  if (password !== undefined) await openVault(context.vault, io, context.env, true);
+  if (password !== undefined || link.token !== undefined) await openVault(context.vault, io, context.env, true);
   const result = await dispatch(context.service, 'createServer', [input]);
   if (!result.ok) {
     const fields = Object.entries(result.fields ?? {}).map(([field, message]) => `--${field === 'name' ? 'NAME' : field}: ${message}`);
@@ -76,7 +80,10 @@ async function add(argv: string[], io: CliIo, context: CliContext): Promise<numb
   }
   const server = result.value as Server;
   if (password !== undefined) await guard(() => context.vault.setServerPassword(server.id, password));
-  io.err(`Lifeline: added ${server.name} (${server.user}@${server.host}:${server.port}, login: ${server.auth}${password !== undefined ? ', password saved in the vault' : ''}).`);
+  if (link.token !== undefined) await guard(() => context.vault.setAgentToken(server.id, link.token!));
+  const links = context.store.serverLinks.update(server.id, link.settings)!;
+  const agent = links.agent ? `, agent ${links.agent.host}:${links.agent.port}${links.agent.tlsFingerprint ? ' (TLS)' : ''}` : '';
+  io.err(`Lifeline: added ${server.name} (${server.user}@${server.host}:${server.port}, login: ${server.auth}${password !== undefined ? ', password saved in the vault' : ''}${agent}, layers ${links.layers.join(',')}).`);
   return 0;
 }
 

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { openDatabase } from '../../agent/store/sqlite';
 import { Vault, type KeyWrapper } from '../vault';
+import { CommandLedgerRepository } from './command-ledger';
+import { LinkSamplesRepository } from './link-samples';
 import { desktopMigrations } from './migrations';
+import { ServerLinksRepository } from './server-links';
 import { ServersRepository } from './servers-repository';
 import { TrustedHostKeysRepository } from './trusted-host-keys';
 
@@ -11,6 +14,10 @@ export interface LifelineStore {
   readonly servers: ServersRepository;
   readonly vault: Vault;
   readonly trustedHostKeys: TrustedHostKeysRepository;
+  /** How each server's agent is reached (bridge address, trigger folder, tmux session, layer order). */
+  readonly serverLinks: ServerLinksRepository;
+  readonly linkSamples: LinkSamplesRepository;
+  readonly commands: CommandLedgerRepository;
   close(): void;
 }
 
@@ -32,6 +39,9 @@ export function openLifelineStore(dataDir: string, options: StoreOptions = {}): 
     servers: new ServersRepository(db),
     vault,
     trustedHostKeys: new TrustedHostKeysRepository(db),
+    serverLinks: new ServerLinksRepository(db),
+    linkSamples: new LinkSamplesRepository(db),
+    commands: new CommandLedgerRepository(db),
     close: () => {
       // Wipes the data key from memory: nothing may read secrets once the store is gone.
       vault.lock();

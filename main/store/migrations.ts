@@ -97,4 +97,85 @@ export const desktopMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'agent links: layer settings of servers, agent tokens, link samples and the command ledger',
+    up(db) {
+      // A server's way to its agent. The bridge token is a secret, so it lives in server_secrets (sealed
+      // by the vault), whose kind check is widened here: SQLite cannot alter a CHECK, so the table is
+      // rebuilt with its rows. `layers` is the order failover tries them in; `agent_command` is the argv
+      // that starts run-command there (tmux and exec layers), NULL for the default.
+      db.exec(`
+        ALTER TABLE servers ADD COLUMN agent_host TEXT CHECK (agent_host IS NULL OR length(agent_host) BETWEEN 1 AND 255);
+        ALTER TABLE servers ADD COLUMN agent_port INTEGER CHECK (agent_port IS NULL OR agent_port BETWEEN 1 AND 65535);
+        ALTER TABLE servers ADD COLUMN agent_tls_fingerprint TEXT CHECK (agent_tls_fingerprint IS NULL OR length(agent_tls_fingerprint) BETWEEN 1 AND 200);
+        ALTER TABLE servers ADD COLUMN agent_command TEXT
+          CHECK (agent_command IS NULL OR (json_valid(agent_command) AND json_type(agent_command) = 'array'));
+        ALTER TABLE servers ADD COLUMN trigger_dir TEXT CHECK (trigger_dir IS NULL OR length(trigger_dir) BETWEEN 1 AND 4096);
+        ALTER TABLE servers ADD COLUMN tmux_socket TEXT CHECK (tmux_socket IS NULL OR length(tmux_socket) BETWEEN 1 AND 64);
+        ALTER TABLE servers ADD COLUMN layers TEXT NOT NULL DEFAULT '["bridge","tmux","trigger","exec"]'
+          CHECK (json_valid(layers) AND json_type(layers) = 'array');
+
+        CREATE TABLE server_secrets_v3 (
+          server_id TEXT NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
+          kind TEXT NOT NULL CHECK (kind IN ('password', 'agent-token')),
+          secret BLOB NOT NULL,
+          updated_at TEXT NOT NULL,
+          PRIMARY KEY (server_id, kind)
+        ) STRICT;
+        INSERT INTO server_secrets_v3 (server_id, kind, secret, updated_at)
+          SELECT server_id, kind, secret, updated_at FROM server_secrets;
+        DROP TABLE server_secrets;
+        ALTER TABLE server_secrets_v3 RENAME TO server_secrets;
+
+        -- One row per health probe of one layer of one server; kept for a day.
+        CREATE TABLE link_samples (
+          server_id TEXT NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
+          layer TEXT NOT NULL CHECK (layer IN ('bridge', 'tmux', 'trigger', 'exec')),
+          at TEXT NOT NULL,
+          ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+          latency_ms REAL NOT NULL CHECK (latency_ms >= 0),
+          error TEXT
+        ) STRICT;
+        CREATE INDEX link_samples_by_server ON link_samples (server_id, layer, at);
+        CREATE INDEX link_samples_by_time ON link_samples (at);
+
+        -- The audit of every command: what (argv redacted), where, who, how it ended and over which layer.
+        -- A deleted server keeps its commands, under the name it had.
+        CREATE TABLE commands (
+          id TEXT PRIMARY KEY NOT NULL,
+          server_id TEXT REFERENCES servers (id) ON DELETE SET NULL,
+          server_name TEXT NOT NULL,
+          argv TEXT CHECK (argv IS NULL OR (json_valid(argv) AND json_type(argv) = 'array')),
+          named TEXT,
+          cwd TEXT,
+          requested_by TEXT NOT NULL,
+          started_at TEXT NOT NULL,
+          finished_at TEXT,
+          state TEXT NOT NULL CHECK (state IN ('running', 'finished', 'timeout', 'refused', 'lost', 'undelivered')),
+          exit_code INTEGER,
+          signal TEXT,
+          stdout TEXT NOT NULL DEFAULT '',
+          stderr TEXT NOT NULL DEFAULT '',
+          truncated INTEGER NOT NULL DEFAULT 0 CHECK (truncated IN (0, 1)),
+          layer TEXT CHECK (layer IS NULL OR layer IN ('bridge', 'tmux', 'trigger', 'exec')),
+          message TEXT
+        ) STRICT;
+        CREATE INDEX commands_by_server ON commands (server_id, started_at);
+        CREATE INDEX commands_by_time ON commands (started_at);
+
+        CREATE TABLE command_attempts (
+          command_id TEXT NOT NULL REFERENCES commands (id) ON DELETE CASCADE,
+          seq INTEGER NOT NULL CHECK (seq >= 1),
+          layer TEXT NOT NULL CHECK (layer IN ('bridge', 'tmux', 'trigger', 'exec')),
+          started_at TEXT NOT NULL,
+          latency_ms REAL CHECK (latency_ms IS NULL OR latency_ms >= 0),
+          outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'failed')),
+          error_code TEXT,
+          error TEXT,
+          PRIMARY KEY (command_id, seq)
+        ) STRICT;
+      `);
+    },
+  },
 ];

@@ -69,3 +69,10 @@ export function checked<S extends z.ZodType>(schema: S, value: unknown, field: s
   const path = issue?.path.length ? issue.path.join('.') : field;
   throw new VaultError('INVALID_INPUT', `${issue?.message ?? `${field} is not valid`}.`, { field: path });
 }
+
+/** A socket-bridge token as the agent's hello takes it (`lifeline agent init` writes 64 hex digits). */
+export const agentTokenSchema = z
+  .string({ error: 'The agent token must be text' })
+  .min(16, { error: 'The agent token is shorter than 16 characters; use the one in the agent\'s bridge.token file' })
+  .max(1024, { error: 'The agent token must be at most 1024 characters' })
+  .refine((value) => !/\s/.test(value), { error: 'The agent token must have no spaces or line breaks' });

@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../../agent/store/sqlite';
 import { VaultError } from './errors';
 
-// The vault's rows in the desktop database (schema step 2: `vault`, `keys`, `server_secrets`). Only
+// The vault's rows in the desktop database (schema step 2: `vault`, `keys`, `server_secrets`; step 3 adds agent tokens). Only
 // ciphertext and public data pass through here; nothing in this file sees a plaintext secret.
 
 export type Wrapping = 'passphrase' | 'keychain';
@@ -26,6 +26,15 @@ export interface KeyRow {
 }
 
 export type NewKeyRow = KeyRow & { secret: Buffer };
+
+/** What a server's secret is: a saved SSH password, or the token of its agent's socket bridge (schema step 3). */
+export type ServerSecretKind = 'password' | 'agent-token';
+
+export interface ServerSecretRow {
+  server_id: string;
+  kind: ServerSecretKind;
+  secret: Buffer;
+}
 
 const KEY_COLUMNS = 'id, name, type, bits, comment, fingerprint, public_key, created_at';
 
@@ -54,11 +63,12 @@ export class VaultTables {
         `INSERT INTO keys (${KEY_COLUMNS}, secret) VALUES (:id, :name, :type, :bits, :comment, :fingerprint, :public_key, :created_at, :secret)`,
       ),
       deleteKey: db.prepare<[string]>('DELETE FROM keys WHERE id = ?'),
-      serverSecret: db.prepare<[string], Buffer>("SELECT secret FROM server_secrets WHERE server_id = ? AND kind = 'password'").pluck(),
-      upsertServerSecret: db.prepare<[{ server_id: string; secret: Buffer; now: string }]>(`
-        INSERT INTO server_secrets (server_id, kind, secret, updated_at) VALUES (:server_id, 'password', :secret, :now)
+      serverSecret: db.prepare<[string, ServerSecretKind], Buffer>('SELECT secret FROM server_secrets WHERE server_id = ? AND kind = ?').pluck(),
+      allServerSecrets: db.prepare<[], ServerSecretRow>('SELECT server_id, kind, secret FROM server_secrets'),
+      upsertServerSecret: db.prepare<[{ server_id: string; kind: ServerSecretKind; secret: Buffer; now: string }]>(`
+        INSERT INTO server_secrets (server_id, kind, secret, updated_at) VALUES (:server_id, :kind, :secret, :now)
         ON CONFLICT (server_id, kind) DO UPDATE SET secret = excluded.secret, updated_at = excluded.updated_at`),
-      deleteServerSecret: db.prepare<[string]>("DELETE FROM server_secrets WHERE server_id = ? AND kind = 'password'"),
+      deleteServerSecret: db.prepare<[string, ServerSecretKind]>('DELETE FROM server_secrets WHERE server_id = ? AND kind = ?'),
     };
 
     // IMMEDIATE takes the write lock before the checks, so another process cannot slip in a duplicate.
@@ -120,14 +130,18 @@ export class VaultTables {
     return this.statements.deleteKey.run(id).changes === 1;
   }
 
-  serverPassword(serverId: string): Buffer | undefined {
-    return this.statements.serverSecret.get(serverId);
+  serverSecret(serverId: string, kind: ServerSecretKind): Buffer | undefined {
+    return this.statements.serverSecret.get(serverId, kind);
+  }
+
+  serverSecrets(): ServerSecretRow[] {
+    return this.statements.allServerSecrets.all();
   }
 
   /** False when no server has this id. */
-  setServerPassword(serverId: string, secret: Buffer): boolean {
+  setServerSecret(serverId: string, kind: ServerSecretKind, secret: Buffer): boolean {
     try {
-      this.statements.upsertServerSecret.run({ server_id: serverId, secret, now: now() });
+      this.statements.upsertServerSecret.run({ server_id: serverId, kind, secret, now: now() });
       return true;
     } catch (error) {
       if (error instanceof BetterSqlite3.SqliteError && error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return false;
@@ -135,8 +149,8 @@ export class VaultTables {
     }
   }
 
-  clearServerPassword(serverId: string): void {
-    this.statements.deleteServerSecret.run(serverId);
+  clearServerSecret(serverId: string, kind: ServerSecretKind): void {
+    this.statements.deleteServerSecret.run(serverId, kind);
   }
 }
 

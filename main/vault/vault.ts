@@ -4,6 +4,7 @@ import { isWeakerThanDefaults, newDataKey, seal, unseal, unwrapWithPassphrase, w
 import { lockedError, VaultError } from './errors';
 import { generateKeyMaterial, importKeyMaterial, type KeyMaterial, type PublicKeyInfo, type SshKeyType } from './keys';
 import {
+  agentTokenSchema,
   checked,
   generateKeyInputSchema,
   idSchema,
@@ -14,7 +15,7 @@ import {
   type GenerateKeyInput,
   type ImportKeyInput,
 } from './rules';
-import { VaultTables, type KeyRow, type VaultRow, type Wrapping } from './vault-tables';
+import { VaultTables, type KeyRow, type ServerSecretKind, type VaultRow, type Wrapping } from './vault-tables';
 
 /** A key as the vault shows it: public data only. */
 export interface VaultKey extends PublicKeyInfo {
@@ -31,9 +32,9 @@ export interface VaultStatus {
 export type InitializeOptions = { passphrase: string } | { keychain: true };
 
 /**
- * The key vault of one installation: private keys and saved server passwords, encrypted at rest under
+ * The key vault of one installation: private keys, saved server passwords and agent tokens, encrypted at rest under
  * a data key that is held in memory only while the vault is unlocked. Nothing it returns contains a
- * secret, except `withPrivateKey` and `getServerPassword`, which are for main-side SSH code only.
+ * secret, except `withPrivateKey`, `getServerPassword`, `getAgentToken` and `serverSecretValues`, which are for main-side code only.
  */
 export class Vault {
   private readonly tables: VaultTables;
@@ -186,8 +187,8 @@ export class Vault {
     checked(idSchema, serverId, 'serverId');
     const plaintext = Buffer.from(checked(serverPasswordSchema, password, 'password'), 'utf8');
     try {
-      const secret = seal(this.requireDataKey('saving a password'), plaintext, passwordContext(serverId));
-      if (!this.tables.setServerPassword(serverId, secret)) {
+      const secret = seal(this.requireDataKey('saving a password'), plaintext, secretContext(serverId, 'password'));
+      if (!this.tables.setServerSecret(serverId, 'password', secret)) {
         throw new VaultError('SERVER_NOT_FOUND', `No server has the id ${serverId} (it may have been deleted), so its password was not saved. Refresh the list of servers.`);
       }
     } finally {
@@ -199,9 +200,9 @@ export class Vault {
   getServerPassword(serverId: string): string | undefined {
     checked(idSchema, serverId, 'serverId');
     const dataKey = this.requireDataKey('using a saved password');
-    const secret = this.tables.serverPassword(serverId);
+    const secret = this.tables.serverSecret(serverId, 'password');
     if (!secret) return undefined;
-    const plaintext = unseal(dataKey, secret, passwordContext(serverId));
+    const plaintext = unseal(dataKey, secret, secretContext(serverId, 'password'));
     if (!plaintext) throw undecryptable('the saved password of this server');
     try {
       // ssh2 takes the password as a string, which cannot be wiped; the buffer it came from is.
@@ -213,7 +214,58 @@ export class Vault {
 
   /** Forgets a server's saved password; works while the vault is locked. */
   clearServerPassword(serverId: string): void {
-    this.tables.clearServerPassword(checked(idSchema, serverId, 'serverId'));
+    this.tables.clearServerSecret(checked(idSchema, serverId, 'serverId'), 'password');
+  }
+
+  /** Saves the token of the server's agent socket bridge, sealed like a password. */
+  setAgentToken(serverId: string, token: string): void {
+    checked(idSchema, serverId, 'serverId');
+    const plaintext = Buffer.from(checked(agentTokenSchema, token, 'token'), 'utf8');
+    try {
+      const secret = seal(this.requireDataKey('saving an agent token'), plaintext, secretContext(serverId, 'agent-token'));
+      if (!this.tables.setServerSecret(serverId, 'agent-token', secret)) {
+        throw new VaultError('SERVER_NOT_FOUND', `No server has the id ${serverId} (it may have been deleted), so its agent token was not saved. Refresh the list of servers.`);
+      }
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  /** The server's agent token, or undefined when none is saved. For main-side link code only. */
+  getAgentToken(serverId: string): string | undefined {
+    checked(idSchema, serverId, 'serverId');
+    const dataKey = this.requireDataKey('using an agent token');
+    const secret = this.tables.serverSecret(serverId, 'agent-token');
+    if (!secret) return undefined;
+    const plaintext = unseal(dataKey, secret, secretContext(serverId, 'agent-token'));
+    if (!plaintext) throw undecryptable('the agent token of this server');
+    try {
+      return plaintext.toString('utf8');
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  clearAgentToken(serverId: string): void {
+    this.tables.clearServerSecret(checked(idSchema, serverId, 'serverId'), 'agent-token');
+  }
+
+  /**
+   * Every saved server password and agent token in clear, so the command ledger can blank them out of
+   * what it stores; an empty list while the vault is locked (nothing can have been read from it then).
+   * For main-side redaction only.
+   */
+  serverSecretValues(): string[] {
+    const dataKey = this.dataKey;
+    if (!dataKey) return [];
+    const values: string[] = [];
+    for (const row of this.tables.serverSecrets()) {
+      const plaintext = unseal(dataKey, row.secret, secretContext(row.server_id, row.kind));
+      if (!plaintext) continue;
+      values.push(plaintext.toString('utf8'));
+      plaintext.fill(0);
+    }
+    return values;
   }
 
   private store(name: string, material: KeyMaterial): VaultKey {
@@ -316,7 +368,8 @@ function toVaultKey(row: KeyRow): VaultKey {
 }
 
 const keyContext = (id: string) => `key:${id}`;
-const passwordContext = (serverId: string) => `server-password:${serverId}`;
+// Passwords keep the context they were sealed under before agent tokens existed.
+const secretContext = (serverId: string, kind: ServerSecretKind) => (kind === 'password' ? `server-password:${serverId}` : `server-${kind}:${serverId}`);
 
 function alreadyInitialized(wrapping: Wrapping): VaultError {
   return new VaultError(
