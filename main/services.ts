@@ -3,6 +3,8 @@ import type { AppInfo } from '../preload/api';
 import { version } from '../agent/version';
 import { PromptBroker } from './api/prompts';
 import { LifelineService } from './api/service';
+import { createLinkManager, whoAsks } from './links/create';
+import type { ServerLinkSettings } from './store/server-links';
 import { connectorDeps, connectServer } from './ssh/server-connector';
 import { openLifelineStore, type LifelineStore } from './store';
 import type { ConnectToServer } from './terminals/connection-pool';
@@ -14,7 +16,7 @@ export interface MainServices {
   /** The repositories and the vault, for main-side code that is not a contract method (SSH, the CLI). */
   readonly store: LifelineStore;
   readonly dataDir: string;
-  /** Cancels pending prompts, closes every terminal and SSH connection, then the database. */
+  /** Cancels pending prompts and runs, closes the links, every terminal and SSH connection, then the database. */
   close(): Promise<void>;
 }
 
@@ -25,6 +27,11 @@ export interface ServicesOptions {
   keychain?: KeyWrapper;
   /** The home folder of the account main runs as (its ~/.ssh); defaults to os.homedir(). */
   home?: string;
+  /**
+   * Probes the links of servers attached to an agent on an interval. Defaults to true; the command line
+   * turns it off (its commands are over in seconds).
+   */
+  probeLinks?: boolean;
 }
 
 /**
@@ -45,6 +52,8 @@ export function openServices(options: ServicesOptions): MainServices {
   });
   const connect: ConnectToServer = (serverId, signal) => connectServer(serverId, deps, { signal });
   const terminals = new TerminalManager({ connect, findServer: (id) => store.servers.get(id), dataDir: options.dataDir });
+  // The layers log in the way terminals do: the same connector, the same prompts in every window.
+  const linkManager = createLinkManager({ store, connect, probedOnInterval: attachedToAgent });
   const service = new LifelineService({
     servers: store.servers,
     vault: store.vault,
@@ -55,7 +64,13 @@ export function openServices(options: ServicesOptions): MainServices {
     terminals,
     connect,
     home,
+    linkManager,
+    linkSamples: store.linkSamples,
+    commandLedger: store.commands,
+    savedCommands: store.savedCommands,
+    requestedBy: whoAsks(),
   });
+  if (options.probeLinks ?? true) linkManager.startProbing();
   let closing: Promise<void> | undefined;
   return {
     service,
@@ -64,10 +79,19 @@ export function openServices(options: ServicesOptions): MainServices {
     close: () =>
       (closing ??= (async () => {
         service.dispose();
-        // Cancelled first, so that no connection is left waiting for an answer while terminals close.
+        // Cancelled first, so that no connection is left waiting for an answer while links and terminals close.
         prompts.dispose();
+        await linkManager.dispose();
         await terminals.dispose();
         store.close();
       })()),
   };
+}
+
+/**
+ * Whether the interval probes a server: one given any agent setting. A server only used for terminals is
+ * left alone, since every probe of its SSH layers would log in to it (and might ask for a password).
+ */
+function attachedToAgent(settings: ServerLinkSettings): boolean {
+  return settings.agent !== null || settings.triggerDir !== null || settings.agentCommand !== null || settings.tmuxSocket !== null;
 }

@@ -42,6 +42,11 @@ export type ErrorCode =
    * the message names the file and line and what to do.
    */
   | 'SSH_CONFIG_ERROR'
+  /**
+   * The saved command is marked dangerous and the call did not confirm it: ask the user, then call again
+   * with `confirmDangerous: true`. Nothing was run.
+   */
+  | 'CONFIRMATION_REQUIRED'
   /** A bug or an unexpected failure on the main side; the message says what was logged. */
   | 'INTERNAL';
 
@@ -107,6 +112,49 @@ export interface SshSettings {
   sessionLog: boolean;
 }
 
+/** A way a command reaches a server's agent; failover tries a server's layers in its order. */
+export type LinkLayer = 'bridge' | 'tmux' | 'trigger' | 'exec';
+
+/** The agent's socket bridge on a server. */
+export interface AgentEndpoint {
+  host: string;
+  port: number;
+  /** "SHA256:…" of the agent's certificate, pinned (TLS); null for plain TCP. */
+  tlsFingerprint: string | null;
+}
+
+/**
+ * How Lifeline reaches a server's agent over the layers. The agent token is write-only: set it with
+ * `setAgentToken`; no method ever returns it.
+ */
+export interface ServerLink {
+  /** Null: no socket bridge (the bridge layer is refused). */
+  agent: AgentEndpoint | null;
+  /** Whether the vault holds the agent's token (the token itself never crosses this contract). */
+  agentTokenSaved: boolean;
+  /** The argv that starts `run-command` on the server (tmux and exec layers); null: `lifeline agent run-command`. */
+  agentCommand: string[] | null;
+  /** The agent's trigger folder on the server (its trigger.dir); null: no trigger layer. */
+  triggerDir: string | null;
+  /** The tmux server's socket name (`tmux -L`) of the tmux layer; null: the user's default server. The session is `tmuxSession`. */
+  tmuxSocket: string | null;
+  /** The order failover tries the layers in. */
+  layers: LinkLayer[];
+}
+
+/**
+ * Changes to a server's link. On create, an omitted field takes its default (none; every layer in the
+ * default order). On update, an omitted field — or the whole `link` — keeps its stored value; null clears it.
+ */
+export interface ServerLinkInput {
+  agent?: { host: string; port: number; tlsFingerprint?: string | null } | null;
+  agentCommand?: string[] | null;
+  triggerDir?: string | null;
+  tmuxSocket?: string | null;
+  /** 1–4 distinct layers. */
+  layers?: LinkLayer[];
+}
+
 export interface Server extends SshSettings {
   id: string;
   name: string;
@@ -116,6 +164,9 @@ export interface Server extends SshSettings {
   tags: string[];
   /** Group name, or null when the server is in no group. */
   group: string | null;
+  /** The group's id (what saved commands and runs name a group by), or null. */
+  groupId: string | null;
+  link: ServerLink;
   /** ISO 8601 timestamps. */
   createdAt: string;
   updatedAt: string;
@@ -132,6 +183,8 @@ export interface ServerInput extends Partial<SshSettings> {
   tags?: string[];
   /** Empty or omitted: no group. */
   group?: string | null;
+  /** The agent link; see ServerLinkInput for what omitting a field means. */
+  link?: ServerLinkInput;
 }
 
 /** Which OpenSSH client config to read. */
@@ -190,7 +243,10 @@ export interface LifelineApi {
   /** All servers, ordered by name. */
   listServers(): Promise<Result<Server[]>>;
   createServer(input: ServerInput): Promise<Result<Server>>;
-  /** Replaces every field of the server with `input` (omitted optional fields take their defaults). */
+  /**
+   * Replaces every field of the server with `input` (omitted optional fields take their defaults), except
+   * the link: its omitted fields keep their stored values (see ServerLinkInput).
+   */
   updateServer(id: string, input: ServerInput): Promise<Result<Server>>;
   deleteServer(id: string): Promise<Result<{ id: string }>>;
 
@@ -226,6 +282,8 @@ export interface LifelineApi {
 
   /** Saves a server's login password in the vault (for auth 'password'); null forgets it. */
   setServerPassword(serverId: string, password: string | null): Promise<Result<{ serverId: string; saved: boolean }>>;
+  /** Saves the token of the server's agent bridge (its bridge.token) in the vault; null forgets it. Never returned. */
+  setAgentToken(serverId: string, token: string | null): Promise<Result<{ serverId: string; saved: boolean }>>;
 
   // ---- Questions the main side asks while connecting (unknown host key, password, keyboard-interactive).
   /** Answers a pending prompt; the first answer from any window wins. */
@@ -258,6 +316,185 @@ export interface LifelineApi {
    * previous (another window takes it over) and first receives the recent output to repaint.
    */
   attachTerminal(id: string, handlers: TerminalHandlers): TerminalAttachment;
+
+  // ---- Links: every layer of every server, probed on an interval; commands with failover.
+  /** Every layer of every server, by server name then the server's layer order. */
+  listLinks(): Promise<Result<LinkStatus[]>>;
+  /**
+   * Probe results of one server from `since` (ISO 8601) on, oldest first, for a latency chart: at most
+   * 360 points per layer (when there are more probes, they are merged into equal time buckets).
+   */
+  linkSamples(serverId: string, since: string): Promise<Result<LinkSamplePoint[]>>;
+  /** Probes every layer of one server (or of every server) now, and answers with the new states. */
+  probeLinks(serverId?: string): Promise<Result<LinkStatus[]>>;
+  /** Fires with every link's status after probes change them (coalesced, not once per probe). */
+  onLinksChanged(listener: (links: LinkStatus[]) => void): Unsubscribe;
+
+  /** Saved commands, by name. */
+  listSavedCommands(): Promise<Result<SavedCommand[]>>;
+  /** Creates a saved command, or replaces every field of the one with `input.id`. */
+  saveCommand(input: SavedCommandInput): Promise<Result<SavedCommand>>;
+  deleteSavedCommand(id: string): Promise<Result<{ id: string }>>;
+  onSavedCommandsChanged(listener: (commands: SavedCommand[]) => void): Unsubscribe;
+
+  /**
+   * Starts a command on each target server (at most `concurrency` at once) and answers at once; progress
+   * comes through onCommandRun. A dangerous saved command without `confirmDangerous` is refused with
+   * CONFIRMATION_REQUIRED and nothing runs.
+   */
+  runCommand(input: RunCommandInput): Promise<Result<CommandRunInfo>>;
+  /** Runs the run's command again, as a new command, on these servers of it (none of them still running). */
+  retryCommandRun(runId: string, serverIds: string[]): Promise<Result<CommandRunInfo>>;
+  /** Progress of every run, batched: attempts, output, results. */
+  onCommandRun(listener: (event: CommandRunEvent) => void): Unsubscribe;
+  /** The newest commands of the ledger first (every run, the command line's too), secrets redacted. */
+  recentCommands(limit: number): Promise<Result<CommandRecordInfo[]>>;
+}
+
+/** up: the last probe worked. degraded: the last probes failed, not yet enough to be down. down: skipped by failover until a probe works. */
+export type LinkState = 'unknown' | 'up' | 'degraded' | 'down';
+
+export interface LinkStatus {
+  serverId: string;
+  serverName: string;
+  layer: LinkLayer;
+  state: LinkState;
+  /** Failed probes in a row. */
+  failures: number;
+  lastLatencyMs: number | null;
+  /** Why the last probe failed (secrets redacted), null after a success. */
+  lastError: string | null;
+  /** ISO 8601, null when never probed. */
+  lastProbeAt: string | null;
+}
+
+/** One probe, or the probes of a time bucket, of one layer. */
+export interface LinkSamplePoint {
+  layer: LinkLayer;
+  /** ISO 8601: the probe's time, or the start of its bucket. */
+  at: string;
+  /** Mean latency of the probes that worked; null when none did. */
+  latencyMs: number | null;
+  probes: number;
+  failures: number;
+}
+
+/** What a saved command targets by default. */
+export type SavedCommandTarget = { serverId: string } | { groupId: string };
+
+export interface SavedCommand {
+  id: string;
+  name: string;
+  /** Exactly one of argv and script is set; a script runs as `/bin/sh -c SCRIPT` on the server. */
+  argv: string[] | null;
+  script: string | null;
+  /** With the target's current name; null once the server or group was deleted (choose another). */
+  target: (SavedCommandTarget & { name: string }) | null;
+  /** Running it needs `confirmDangerous: true`. */
+  dangerous: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SavedCommandInput {
+  /** Omitted: a new command. */
+  id?: string;
+  name: string;
+  /** Exactly one of argv and script. */
+  argv?: string[];
+  script?: string;
+  target: SavedCommandTarget;
+  /** Defaults to false. */
+  dangerous?: boolean;
+}
+
+export type RunTarget = { serverId: string } | { groupId: string } | { serverIds: string[] };
+
+export type RunCommandInput = {
+  target: RunTarget;
+  /** 1–100 servers at once; defaults to 10. */
+  concurrency?: number;
+  /** Required (true) for a saved command marked dangerous. */
+  confirmDangerous?: boolean;
+  /** Only this layer, whatever the probes say; omitted: failover over the server's layers. */
+  layer?: LinkLayer;
+  /** The command's time limit on the server; omitted: the agent's default. */
+  timeoutSeconds?: number;
+} & ({ argv: string[]; savedCommandId?: undefined } | { savedCommandId: string; argv?: undefined });
+
+export interface CommandRunInfo {
+  runId: string;
+  /** Every server of the run, in the order they start. */
+  servers: { serverId: string; serverName: string }[];
+}
+
+/** running: not ended. finished, timeout, refused, lost: as the agent said. undelivered: no layer brought a result back (it may have run). */
+export type CommandState = 'running' | 'finished' | 'timeout' | 'refused' | 'lost' | 'undelivered';
+
+export interface CommandAttemptInfo {
+  seq: number;
+  layer: LinkLayer;
+  startedAt: string;
+  latencyMs: number | null;
+  outcome: 'running' | 'ok' | 'failed';
+  /** UNREACHABLE, AUTH, TIMEOUT, PROTOCOL or REFUSED when it failed. */
+  errorCode: string | null;
+  error: string | null;
+}
+
+/** A command as the ledger holds it: secrets redacted, output capped. */
+export interface CommandRecordInfo {
+  id: string;
+  /** null once the server was deleted; `serverName` keeps its name. */
+  serverId: string | null;
+  serverName: string;
+  argv: string[] | null;
+  named: string | null;
+  requestedBy: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  state: CommandState;
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** Output was cut at the ledger's limit. */
+  truncated: boolean;
+  /** The layer that brought the result back. */
+  layer: LinkLayer | null;
+  message: string | null;
+  attempts: CommandAttemptInfo[];
+}
+
+/** One step of one server of a run. */
+export type CommandRunUpdate =
+  /** The server's command got its id (a retry gets a new one). */
+  | { kind: 'started'; serverId: string; commandId: string; at: string }
+  | {
+      kind: 'attempt';
+      serverId: string;
+      commandId: string;
+      layer: LinkLayer;
+      /** skipped: down by its probes. */
+      phase: 'started' | 'ok' | 'failed' | 'skipped';
+      at: string;
+      latencyMs: number | null;
+      errorCode: string | null;
+      error: string | null;
+    }
+  /** Live output (secrets redacted); `cut` once the live limit per stream is reached (the result has the ledger's copy). */
+  | { kind: 'output'; serverId: string; stream: 'stdout' | 'stderr'; text: string; cut?: true }
+  | { kind: 'result'; serverId: string; result: CommandRecordInfo }
+  /** Nothing was sent or recorded (the server was deleted meanwhile, or Lifeline is stopping); the message says why. */
+  | { kind: 'notRun'; serverId: string; message: string };
+
+export interface CommandRunEvent {
+  runId: string;
+  /** In order; output of one server and stream merged. */
+  updates: CommandRunUpdate[];
+  /** No server of the run is running any more. */
+  done: boolean;
 }
 
 export interface VaultStatus {
@@ -395,6 +632,9 @@ export interface LifelineEvents {
   keysChanged: KeyInfo[];
   promptsChanged: PendingPrompt[];
   terminalsChanged: TerminalInfo[];
+  linksChanged: LinkStatus[];
+  savedCommandsChanged: SavedCommand[];
+  commandRun: CommandRunEvent;
 }
 export type EventName = keyof LifelineEvents;
 

@@ -36,9 +36,28 @@ const sampleArgs: Record<string, unknown[]> = {
   reconnectTerminal: ['term-1'],
   closeTerminal: ['term-1'],
   listTmuxSessions: ['id-1'],
+  setAgentToken: ['id-1', 'agent-token-0123456789abcdef'],
+  listLinks: [],
+  linkSamples: ['id-1', '2025-01-01T00:00:00.000Z'],
+  probeLinks: ['id-1'],
+  listSavedCommands: [],
+  saveCommand: [{ name: 'uptime', argv: ['uptime'], target: { groupId: 'g-1' }, dangerous: false }],
+  deleteSavedCommand: ['cmd-1'],
+  runCommand: [{ target: { serverIds: ['id-1', 'id-2'] }, savedCommandId: 'cmd-1', concurrency: 5, confirmDangerous: true }],
+  retryCommandRun: ['run-1', ['id-2']],
+  recentCommands: [50],
 };
 
-const EVENTS = { onServersChanged: 'serversChanged', onVaultChanged: 'vaultChanged', onKeysChanged: 'keysChanged', onPromptsChanged: 'promptsChanged', onTerminalsChanged: 'terminalsChanged' } as const;
+const EVENTS = {
+  onServersChanged: 'serversChanged',
+  onVaultChanged: 'vaultChanged',
+  onKeysChanged: 'keysChanged',
+  onPromptsChanged: 'promptsChanged',
+  onTerminalsChanged: 'terminalsChanged',
+  onLinksChanged: 'linksChanged',
+  onSavedCommandsChanged: 'savedCommandsChanged',
+  onCommandRun: 'commandRun',
+} as const;
 
 // The preload runs once per page, as here: importing it exposes the API.
 async function loadPreload(): Promise<LifelineApi> {

@@ -116,6 +116,7 @@ const api = {
   deleteKey: (id) => ipcRenderer.invoke(request('deleteKey'), id),
   onKeysChanged: (listener) => subscribe('keysChanged', listener),
   setServerPassword: (serverId, password) => ipcRenderer.invoke(request('setServerPassword'), serverId, password),
+  setAgentToken: (serverId, token) => ipcRenderer.invoke(request('setAgentToken'), serverId, token),
   answerPrompt: (id, answer) => ipcRenderer.invoke(request('answerPrompt'), id, answer),
   onPromptsChanged: (listener) => subscribe('promptsChanged', listener),
   listTrustedHostKeys: (serverId) => ipcRenderer.invoke(request('listTrustedHostKeys'), serverId),
@@ -129,6 +130,18 @@ const api = {
   listTmuxSessions: (serverId) => ipcRenderer.invoke(request('listTmuxSessions'), serverId),
   onTerminalsChanged: (listener) => subscribe('terminalsChanged', listener),
   attachTerminal,
+  listLinks: () => ipcRenderer.invoke(request('listLinks')),
+  linkSamples: (serverId, since) => ipcRenderer.invoke(request('linkSamples'), serverId, since),
+  probeLinks: (serverId) => ipcRenderer.invoke(request('probeLinks'), serverId),
+  onLinksChanged: (listener) => subscribe('linksChanged', listener),
+  listSavedCommands: () => ipcRenderer.invoke(request('listSavedCommands')),
+  saveCommand: (input) => ipcRenderer.invoke(request('saveCommand'), input),
+  deleteSavedCommand: (id) => ipcRenderer.invoke(request('deleteSavedCommand'), id),
+  onSavedCommandsChanged: (listener) => subscribe('savedCommandsChanged', listener),
+  runCommand: (input) => ipcRenderer.invoke(request('runCommand'), input),
+  retryCommandRun: (runId, serverIds) => ipcRenderer.invoke(request('retryCommandRun'), runId, serverIds),
+  onCommandRun: (listener) => subscribe('commandRun', listener),
+  recentCommands: (limit) => ipcRenderer.invoke(request('recentCommands'), limit),
 } satisfies LifelineApi;
 
 contextBridge.exposeInMainWorld('lifeline', api);

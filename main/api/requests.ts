@@ -12,6 +12,17 @@ import {
 } from '../vault';
 import { TERMINAL_SIZE } from '../terminals/errors';
 import { serverInputSchema, TMUX_SESSION, TMUX_SESSION_RULE } from './server-rules';
+import { agentTokenSchema } from '../vault/rules';
+import {
+  recentLimitSchema,
+  retryServerIdsSchema,
+  runCommandInputSchema,
+  runIdSchema,
+  savedCommandIdSchema,
+  savedCommandInputSchema,
+  serverIdSchema,
+  sinceSchema,
+} from './command-rules';
 
 const recordId = z.string({ error: 'id must be text' }).min(1, { error: 'id is required' }).max(64);
 /** Terminal ids are UUIDs; the web console also reads them from a URL path, so nothing else gets through. */
@@ -110,6 +121,17 @@ export const requestSchemas = {
   reconnectTerminal: z.tuple([terminalIdSchema]),
   closeTerminal: z.tuple([terminalIdSchema]),
   listTmuxSessions: z.tuple([recordId]),
+  setAgentToken: z.tuple([recordId, agentTokenSchema.nullable()]),
+  listLinks: z.tuple([]),
+  linkSamples: z.tuple([serverIdSchema, sinceSchema]),
+  // An omitted optional argument arrives as undefined over IPC and is dropped by JSON: both mean "every server".
+  probeLinks: z.tuple([serverIdSchema.optional()]),
+  listSavedCommands: z.tuple([]),
+  saveCommand: z.tuple([savedCommandInputSchema]),
+  deleteSavedCommand: z.tuple([savedCommandIdSchema]),
+  runCommand: z.tuple([runCommandInputSchema]),
+  retryCommandRun: z.tuple([runIdSchema, retryServerIdsSchema]),
+  recentCommands: z.tuple([recentLimitSchema]),
 } satisfies Record<RequestName, z.ZodTuple>;
 
 /**
@@ -120,6 +142,7 @@ const typedArguments: Partial<Record<RequestName, ReadonlyArray<string | null>>>
   unlockVault: ['passphrase'],
   changeVaultPassphrase: ['current', 'next'],
   setServerPassword: [null, 'password'],
+  setAgentToken: [null, 'token'],
   resizeTerminal: [null, 'cols', 'rows'],
 };
 

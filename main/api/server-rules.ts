@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { AuthMethod, HostKeyChecking } from '../../preload/api';
+import type { AuthMethod, HostKeyChecking, LinkLayer } from '../../preload/api';
+import type { LayerName } from '../links/adapters/layer';
+import { LAYER_NAMES } from '../links/layer-order';
 
 // The rules a server record must satisfy. They are the transport-edge schema too: the same object
 // validates a message from the renderer, a CLI call and a test.
@@ -50,6 +52,74 @@ const trimmed = (field: string, max: number) =>
     .trim()
     .min(1, { error: `${field} is required` })
     .max(max, { error: `${field} must be at most ${max} characters` });
+
+/**
+ * The layers as zod enums want them. The contract spells the link manager's layer names itself (it may
+ * import nothing): a layer the contract does not name makes this fail to compile.
+ */
+export const LINK_LAYERS: readonly [LinkLayer, ...LinkLayer[]] = LAYER_NAMES as readonly [LayerName, ...LayerName[]];
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** As `lifeline agent init` prints it: SHA-256 of the agent's certificate in base64. */
+export const TLS_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
+
+const agentEndpoint = z
+  .object({
+    host: trimmed('Agent host', LIMITS.host)
+      .refine(isHost, { error: 'Agent host must be a host name or an IP address' })
+      .transform((v) => (v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v)),
+    port: z
+      .number({ error: 'Agent port must be a number' })
+      .int({ error: 'Agent port must be a whole number' })
+      .min(1, { error: 'Agent port must be between 1 and 65535 (the agent\'s bridge.port, 8899 unless changed)' })
+      .max(65535, { error: 'Agent port must be between 1 and 65535 (the agent\'s bridge.port, 8899 unless changed)' }),
+    tlsFingerprint: z
+      .string({ error: 'The TLS fingerprint must be text' })
+      .trim()
+      .regex(TLS_FINGERPRINT, { error: 'The TLS fingerprint is the agent certificate\'s "SHA256:…" as lifeline agent init prints it; leave it empty for plain TCP' })
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
+  })
+  .strict();
+
+/** Link fields may be omitted: on update that keeps what is stored (see ServerLinkInput). */
+export const serverLinkInputSchema = z
+  .object({
+    agent: agentEndpoint.nullable().optional(),
+    agentCommand: z
+      .array(z.string({ error: 'Each argument of the agent command must be text' }).min(1, { error: 'The agent command has an empty argument' }).max(4096), {
+        error: 'The agent command must be a list of arguments, like ["lifeline", "agent", "run-command"]',
+      })
+      .min(1, { error: 'The agent command needs at least the program; clear it for the default' })
+      .max(64, { error: 'The agent command has at most 64 arguments' })
+      .refine((argv) => !argv.some((arg) => arg.includes('\u0000')), { error: 'The agent command must not contain NUL characters' })
+      .nullable()
+      .optional(),
+    triggerDir: z
+      .string({ error: 'The trigger folder must be text' })
+      .trim()
+      .max(4096, { error: 'The trigger folder must be at most 4096 characters' })
+      .refine((v) => !CONTROL.test(v), { error: 'The trigger folder must not contain control characters' })
+      .nullable()
+      .optional()
+      // Empty as a cleared text field sends it: no trigger folder.
+      .transform((v) => (v === undefined ? undefined : v ? v : null)),
+    tmuxSocket: z
+      .string({ error: 'The tmux socket must be text' })
+      .trim()
+      .nullable()
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v ? v : null))
+      .refine((v) => !v || /^[A-Za-z0-9_.-]{1,64}$/.test(v), { error: 'The tmux socket is a tmux -L name: 1–64 letters, digits, ".", "_" or "-"; leave it empty for the default server' }),
+    layers: z
+      .array(z.enum(LINK_LAYERS, { error: `Layers are ${LAYER_NAMES.join(', ')}` }), { error: 'Layers must be a list of layer names' })
+      .min(1, { error: 'Choose at least one layer' })
+      .max(LAYER_NAMES.length)
+      .refine((layers) => new Set(layers).size === layers.length, { error: 'Name each layer once, in the order to try them' })
+      .optional(),
+  })
+  .strict();
 
 export const serverInputSchema = z
   .object({
@@ -106,6 +176,7 @@ export const serverInputSchema = z
       .transform((v) => (v ? v : null))
       .refine((v) => v === null || TMUX_SESSION.test(v), { error: TMUX_SESSION_RULE }),
     sessionLog: flag('Session log'),
+    link: serverLinkInputSchema.optional(),
   })
   .strict()
   // Checked on the whole object so the message lands on the field the user can fix.

@@ -82,14 +82,19 @@ export class ServersApi {
     );
   }
 
+  /** Announces the list after a change made elsewhere that shows in it (a saved agent token). */
+  announce(): void {
+    // Listing costs a query, so skip it when nobody is listening.
+    if (this.changed.size > 0) this.changed.fire(this.servers.list());
+  }
+
   dispose(): void {
     this.changed.dispose();
   }
 
   // After the transaction has committed, so listeners never see a change that is then rolled back.
   private announceIfSaved<T>(result: Result<T>): Result<T> {
-    // Listing costs a query, so skip it when nobody is listening.
-    if (result.ok && this.changed.size > 0) this.changed.fire(this.servers.list());
+    if (result.ok) this.announce();
     return result;
   }
 }

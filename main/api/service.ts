@@ -3,9 +3,15 @@ import type { Vault } from '../vault';
 import type { TrustedHostKeysRepository } from '../store/trusted-host-keys';
 import type { ConnectToServer } from '../terminals/connection-pool';
 import type { TerminalManager } from '../terminals/manager';
+import type { LinkManager } from '../links/manager';
+import type { CommandLedgerRepository } from '../store/command-ledger';
+import type { LinkSamplesRepository } from '../store/link-samples';
+import type { SavedCommandsRepository } from '../store/saved-commands';
 import { ok } from './errors';
 import { HostKeysApi } from './host-keys';
 import { installKey } from './install-key';
+import { LinksApi } from './links';
+import { SavedCommandsApi } from './saved-commands';
 import type { PromptBroker } from './prompts';
 import type { RequestHandlers } from './requests';
 import { ServersApi, type ServersStore } from './servers';
@@ -33,6 +39,13 @@ export interface ServiceDeps {
   connect: ConnectToServer;
   /** The home folder of the account main runs as: where `~/.ssh/config` is imported from by default. */
   home: string;
+  /** Links and commands; whoever made the manager disposes it, after the service. */
+  linkManager: LinkManager;
+  linkSamples: Pick<LinkSamplesRepository, 'since'>;
+  commandLedger: Pick<CommandLedgerRepository, 'recent'>;
+  savedCommands: SavedCommandsRepository;
+  /** Who runs commands from the windows, for the ledgers ("user@host"). */
+  requestedBy: string;
 }
 
 type EventSources = { [K in EventName]: (listener: (value: LifelineEvents[K]) => void) => Unsubscribe };
@@ -47,6 +60,8 @@ export class LifelineService implements RequestHandlers {
   private readonly hostKeys: HostKeysApi;
   private readonly terminals: TerminalsApi;
   private readonly sshConfigImport: SshConfigImportApi;
+  private readonly savedCommands: SavedCommandsApi;
+  private readonly links: LinksApi;
   /** Cancels one-off connections (installKey) when the service is disposed. */
   private readonly shutdown = new AbortController();
   /** For the main-side SSH code: asks the user about host keys and logins through every window. */
@@ -60,6 +75,15 @@ export class LifelineService implements RequestHandlers {
     this.terminals = new TerminalsApi(deps.terminals);
     // Imported servers are created through this service, so they pass the same rules and announce themselves.
     this.sshConfigImport = new SshConfigImportApi({ servers: deps.servers, service: this, home: deps.home });
+    this.savedCommands = new SavedCommandsApi(deps.savedCommands);
+    this.links = new LinksApi({
+      manager: deps.linkManager,
+      servers: deps.servers,
+      samples: deps.linkSamples,
+      ledger: deps.commandLedger,
+      savedCommands: this.savedCommands,
+      runs: { requestedBy: deps.requestedBy },
+    });
     this.prompts = deps.prompts;
     this.events = {
       serversChanged: this.servers.onChanged,
@@ -67,6 +91,9 @@ export class LifelineService implements RequestHandlers {
       keysChanged: this.vault.onKeysChanged,
       promptsChanged: this.prompts.onChanged,
       terminalsChanged: this.terminals.onChanged,
+      linksChanged: this.links.onLinksChanged,
+      savedCommandsChanged: this.savedCommands.onChanged,
+      commandRun: this.links.onCommandRun,
     };
   }
 
@@ -91,6 +118,12 @@ export class LifelineService implements RequestHandlers {
   importKey: RequestHandlers['importKey'] = (input) => this.vault.importKey(input);
   deleteKey: RequestHandlers['deleteKey'] = (id) => this.vault.deleteKey(id);
   setServerPassword: RequestHandlers['setServerPassword'] = (serverId, password) => this.vault.setServerPassword(serverId, password);
+  // The servers show whether a token is saved, so a change is announced with them.
+  setAgentToken: RequestHandlers['setAgentToken'] = async (serverId, token) => {
+    const result = await this.vault.setAgentToken(serverId, token);
+    if (result.ok) this.servers.announce();
+    return result;
+  };
 
   answerPrompt: RequestHandlers['answerPrompt'] = (id, answer) => this.prompts.answerPrompt(id, answer);
 
@@ -107,6 +140,16 @@ export class LifelineService implements RequestHandlers {
   closeTerminal: RequestHandlers['closeTerminal'] = (id) => this.terminals.closeTerminal(id);
   listTmuxSessions: RequestHandlers['listTmuxSessions'] = (serverId) => this.terminals.listTmuxSessions(serverId);
 
+  listLinks: RequestHandlers['listLinks'] = () => this.links.listLinks();
+  linkSamples: RequestHandlers['linkSamples'] = (serverId, since) => this.links.linkSamples(serverId, since);
+  probeLinks: RequestHandlers['probeLinks'] = (serverId) => this.links.probeLinks(serverId);
+  listSavedCommands: RequestHandlers['listSavedCommands'] = () => this.savedCommands.listSavedCommands();
+  saveCommand: RequestHandlers['saveCommand'] = (input) => this.savedCommands.saveCommand(input);
+  deleteSavedCommand: RequestHandlers['deleteSavedCommand'] = (id) => this.savedCommands.deleteSavedCommand(id);
+  runCommand: RequestHandlers['runCommand'] = (input) => this.links.runCommand(input);
+  retryCommandRun: RequestHandlers['retryCommandRun'] = (runId, serverIds) => this.links.retryCommandRun(runId, serverIds);
+  recentCommands: RequestHandlers['recentCommands'] = (limit) => this.links.recentCommands(limit);
+
   /**
    * For the transports: a terminal's byte stream (see LifelineApi.attachTerminal). `id` must be validated
    * by the caller; throws TerminalError (NOT_FOUND) when there is no such terminal.
@@ -115,11 +158,13 @@ export class LifelineService implements RequestHandlers {
     return this.terminals.attach(id, handlers);
   }
 
-  /** Cancels one-off connections and drops every subscriber of the parts it made. */
+  /** Cancels one-off connections and runs in flight, and drops every subscriber of the parts it made. */
   dispose(): void {
     this.shutdown.abort();
     this.servers.dispose();
     this.vault.dispose();
+    this.links.dispose();
+    this.savedCommands.dispose();
   }
 }
 

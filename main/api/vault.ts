@@ -92,6 +92,19 @@ export class VaultApi {
     return ok({ serverId, saved: password !== null });
   }
 
+  /** Saves or forgets the token of the server's agent bridge; it never comes back through the contract. */
+  async setAgentToken(serverId: string, token: string | null): Promise<Result<{ serverId: string; saved: boolean }>> {
+    const { vault, servers } = this.deps;
+    if (!servers.get(serverId)) return serverNotFound(serverId);
+    try {
+      if (token === null) vault.clearAgentToken(serverId);
+      else vault.setAgentToken(serverId, token);
+    } catch (error) {
+      return vaultFailure(error);
+    }
+    return ok({ serverId, saved: token !== null });
+  }
+
   dispose(): void {
     this.vaultChanged.dispose();
     this.keysChanged.dispose();

@@ -21,7 +21,7 @@ export interface CliContext {
 /** Opens the data folder ($LIFELINE_HOME or the platform's); throws StoreError when it must not be used. */
 export function openCliContext(env: NodeJS.ProcessEnv): CliContext {
   // The command line serves no UI, so the mode (shown only by getAppInfo) is never read here.
-  const services = openServices({ dataDir: resolveDataDir(env), mode: 'web' });
+  const services = openServices({ dataDir: resolveDataDir(env), mode: 'web', probeLinks: false });
   return {
     env,
     service: services.service,

@@ -5,7 +5,7 @@ import { BridgeAdapter } from './adapters/bridge';
 import { ExecAdapter } from './adapters/exec';
 import { TmuxAdapter } from './adapters/tmux';
 import { TriggerAdapter } from './adapters/trigger';
-import { LinkManager, type LinkManagerOptions } from './manager';
+import { LinkManager, type LinkManagerDeps, type LinkManagerOptions } from './manager';
 import { Redactor } from './redact';
 import { LinkSshConnections } from './ssh-connections';
 
@@ -16,6 +16,8 @@ export interface LinkManagerSetup {
   readonly options?: Partial<LinkManagerOptions>;
   /** Replaces the default secret patterns of the redaction (main/links/redact.ts). */
   readonly secretPatterns?: readonly RegExp[];
+  /** Which servers the interval probes; default: every server (see LinkManagerDeps.probedOnInterval). */
+  readonly probedOnInterval?: LinkManagerDeps['probedOnInterval'];
 }
 
 /** The link manager over the store's settings, samples and ledger, with every layer; dispose it to close them. */
@@ -30,6 +32,7 @@ export function createLinkManager(setup: LinkManagerSetup): LinkManager {
     ssh: new LinkSshConnections(setup.connect),
     redactor: new Redactor({ secrets: () => store.vault.serverSecretValues(), ...(setup.secretPatterns ? { patterns: setup.secretPatterns } : {}) }),
     ...(setup.options ? { options: setup.options } : {}),
+    ...(setup.probedOnInterval ? { probedOnInterval: setup.probedOnInterval } : {}),
   });
 }
 

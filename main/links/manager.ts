@@ -65,6 +65,11 @@ export interface LinkManagerDeps {
   /** The servers' shared SSH connections; owned by the manager. Absent: the SSH layers are refused. */
   readonly ssh?: { get(serverId: string): Promise<SshConnection>; dispose(): Promise<void> };
   readonly redactor: Redactor;
+  /**
+   * Which servers the interval probes (probeAll without ids probes all). Default: every server. Probing
+   * opens SSH connections, so a server never attached to an agent can be left to explicit probes.
+   */
+  readonly probedOnInterval?: (settings: ServerLinkSettings) => boolean;
   readonly options?: Partial<LinkManagerOptions>;
 }
 
@@ -193,6 +198,14 @@ export class LinkManager {
     return servers.flatMap((settings) => settings.layers.map((layer) => this.healthOf(settings.serverId, layer)));
   }
 
+  /**
+   * What blanks this server's secrets (its agent token, every secret of the vault, the secret patterns)
+   * in text shown or stored elsewhere, such as live output; throws LinkManagerError NOT_FOUND.
+   */
+  redactionFor(serverId: string): Redaction {
+    return this.redaction(this.settingsOf(serverId));
+  }
+
   /** Whether any probe of the server (or of any server) was ever recorded. */
   hasSamples(serverId?: string): boolean {
     return this.linkStates(serverId).some((health) => health.lastProbeAt !== null);
@@ -212,7 +225,8 @@ export class LinkManager {
     if (this.probeTimer || this.probing) return;
     const round = () => {
       this.probeTimer = undefined;
-      this.probing = this.probeAll()
+      const filter = this.deps.probedOnInterval;
+      this.probing = this.probeAll(filter && this.deps.links.list().filter(filter).map((settings) => settings.serverId))
         .catch(() => undefined)
         .finally(() => {
           this.probing = undefined;

@@ -3,6 +3,7 @@ import { openDatabase } from '../../agent/store/sqlite';
 import { Vault, type KeyWrapper } from '../vault';
 import { CommandLedgerRepository } from './command-ledger';
 import { LinkSamplesRepository } from './link-samples';
+import { SavedCommandsRepository } from './saved-commands';
 import { desktopMigrations } from './migrations';
 import { ServerLinksRepository } from './server-links';
 import { ServersRepository } from './servers-repository';
@@ -18,6 +19,7 @@ export interface LifelineStore {
   readonly serverLinks: ServerLinksRepository;
   readonly linkSamples: LinkSamplesRepository;
   readonly commands: CommandLedgerRepository;
+  readonly savedCommands: SavedCommandsRepository;
   close(): void;
 }
 
@@ -42,6 +44,7 @@ export function openLifelineStore(dataDir: string, options: StoreOptions = {}): 
     serverLinks: new ServerLinksRepository(db),
     linkSamples: new LinkSamplesRepository(db),
     commands: new CommandLedgerRepository(db),
+    savedCommands: new SavedCommandsRepository(db),
     close: () => {
       // Wipes the data key from memory: nothing may read secrets once the store is gone.
       vault.lock();

@@ -99,7 +99,7 @@ export const desktopMigrations: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'agent links: layer settings of servers, agent tokens, link samples and the command ledger',
+    name: 'agent links: layer settings of servers, agent tokens, link samples, the command ledger and saved commands',
     up(db) {
       // A server's way to its agent. The bridge token is a secret, so it lives in server_secrets (sealed
       // by the vault), whose kind check is widened here: SQLite cannot alter a CHECK, so the table is
@@ -174,6 +174,22 @@ export const desktopMigrations: readonly Migration[] = [
           error_code TEXT,
           error TEXT,
           PRIMARY KEY (command_id, seq)
+        ) STRICT;
+
+        -- Commands the user keeps as buttons: an argv, or a script run as /bin/sh -c on the server, and
+        -- the server or group it runs on by default. A deleted target leaves the command without one.
+        CREATE TABLE saved_commands (
+          id TEXT PRIMARY KEY NOT NULL,
+          name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+          argv TEXT CHECK (argv IS NULL OR (json_valid(argv) AND json_type(argv) = 'array')),
+          script TEXT,
+          target_server_id TEXT REFERENCES servers (id) ON DELETE SET NULL,
+          target_group_id TEXT REFERENCES groups (id) ON DELETE SET NULL,
+          dangerous INTEGER NOT NULL DEFAULT 0 CHECK (dangerous IN (0, 1)),
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          CHECK ((argv IS NULL) <> (script IS NULL)),
+          CHECK (target_server_id IS NULL OR target_group_id IS NULL)
         ) STRICT;
       `);
     },

@@ -19,9 +19,8 @@ export interface ServerLinkSettings {
 
 export type ServerLinkChanges = Partial<Omit<ServerLinkSettings, 'serverId' | 'serverName'>>;
 
-interface Row {
-  id: string;
-  name: string;
+/** The link columns of a servers row, as both repositories select them. */
+export interface LinkColumns {
   agent_host: string | null;
   agent_port: number | null;
   agent_tls_fingerprint: string | null;
@@ -32,7 +31,13 @@ interface Row {
   layers: string;
 }
 
-const SELECT = `SELECT id, name, agent_host, agent_port, agent_tls_fingerprint, agent_command, trigger_dir, tmux_session, tmux_socket, layers FROM servers`;
+interface Row extends LinkColumns {
+  id: string;
+  name: string;
+}
+
+export const LINK_COLUMNS = 'agent_host, agent_port, agent_tls_fingerprint, agent_command, trigger_dir, tmux_session, tmux_socket, layers';
+const SELECT = `SELECT id, name, ${LINK_COLUMNS} FROM servers`;
 
 /** The link columns of servers: read by the link manager, written by `servers add --agent …`. */
 export class ServerLinksRepository {
@@ -75,9 +80,12 @@ export class ServerLinksRepository {
 }
 
 function toSettings(row: Row): ServerLinkSettings {
+  return { serverId: row.id, serverName: row.name, ...linkOf(row) };
+}
+
+/** The link settings a servers row holds (the servers repository reads them with the rest of a server). */
+export function linkOf(row: LinkColumns): Omit<ServerLinkSettings, 'serverId' | 'serverName'> {
   return {
-    serverId: row.id,
-    serverName: row.name,
     agent: row.agent_host !== null && row.agent_port !== null ? { host: row.agent_host, port: row.agent_port, tlsFingerprint: row.agent_tls_fingerprint } : null,
     agentCommand: row.agent_command === null ? null : (JSON.parse(row.agent_command) as string[]),
     triggerDir: row.trigger_dir,

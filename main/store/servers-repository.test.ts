@@ -68,6 +68,7 @@ describe('ServersRepository', () => {
       user: 'deploy',
       tags: [],
       group: null,
+      groupId: null,
       auth: 'agent',
       keyId: null,
       jumpServerId: null,
@@ -77,6 +78,7 @@ describe('ServersRepository', () => {
       keepaliveCountMax: 3,
       tmuxSession: null,
       sessionLog: false,
+      link: { agent: null, agentTokenSaved: false, agentCommand: null, triggerDir: null, tmuxSocket: null, layers: ['bridge', 'tmux', 'trigger', 'exec'] },
       createdAt: server.updatedAt,
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
@@ -106,6 +108,7 @@ describe('ServersRepository', () => {
       user: 'root',
       tags: [],
       group: null,
+      groupId: null,
       createdAt: original.createdAt,
       updatedAt: expect.any(String),
     });
@@ -160,6 +163,35 @@ describe('ServersRepository', () => {
     expect(server.tags).toEqual(['web', 'prod', 'eu-1', 'a']);
     expect(store.servers.list()[0]!.tags).toEqual(['web', 'prod', 'eu-1', 'a']);
     expect(store.servers.update(server.id, fields({ name: 'web-1', tags: ['z', 'b'] }))).toMatchObject({ tags: ['z', 'b'] });
+  });
+
+  it('stores the agent link given, keeps it when an update omits it, and changes only the link fields given', async () => {
+    const fingerprint = `SHA256:${'A'.repeat(43)}`;
+    const server = create({
+      name: 'app-1',
+      group: 'prod',
+      link: { agent: { host: '10.0.0.9', port: 8899, tlsFingerprint: fingerprint }, triggerDir: '/var/lib/lifeline/trigger', layers: ['trigger', 'bridge'] },
+    });
+    expect(server.groupId).toEqual(expect.any(String));
+    expect(server.link).toEqual({
+      agent: { host: '10.0.0.9', port: 8899, tlsFingerprint: fingerprint },
+      agentTokenSaved: false,
+      agentCommand: null,
+      triggerDir: '/var/lib/lifeline/trigger',
+      tmuxSocket: null,
+      layers: ['trigger', 'bridge'],
+    });
+    // What the link manager reads is the same row.
+    expect(store.serverLinks.get(server.id)).toMatchObject({ triggerDir: '/var/lib/lifeline/trigger', layers: ['trigger', 'bridge'] });
+
+    const renamed = store.servers.update(server.id, fields({ name: 'app-main', group: 'prod' })) as Server;
+    expect(renamed.link).toEqual(server.link);
+    const changed = store.servers.update(server.id, fields({ name: 'app-main', link: { agent: null, tmuxSocket: 'ops' } })) as Server;
+    expect(changed.link).toEqual({ ...server.link, agent: null, tmuxSocket: 'ops' });
+
+    await store.vault.initialize({ passphrase: 'a long vault passphrase' });
+    store.vault.setAgentToken(server.id, 'agent-token-0123456789');
+    expect(store.servers.get(server.id)?.link.agentTokenSaved).toBe(true);
   });
 
   it('stores and reads back every SSH setting, and replaces them all on update', () => {

@@ -4,8 +4,9 @@ import type { Server } from '../../preload/api';
 import type { ServerFields } from '../api/server-rules';
 import type { JumpHop, ServersStore } from '../api/service';
 import type { Database } from '../../agent/store/sqlite';
+import { linkOf, ServerLinksRepository, type LinkColumns } from './server-links';
 
-interface ServerRow {
+interface ServerRow extends LinkColumns {
   id: string;
   name: string;
   host: string;
@@ -22,16 +23,24 @@ interface ServerRow {
   keepalive_count_max: number;
   tmux_session: string | null;
   session_log: 0 | 1;
+  group_id: string | null;
+  agent_token_saved: 0 | 1;
   created_at: string;
   updated_at: string;
 }
 
-type ServerValues = Omit<ServerRow, 'group_name' | 'created_at' | 'updated_at'> & { group_id: string | null; now: string };
+type ServerValues = Omit<ServerRow, 'group_name' | 'created_at' | 'updated_at' | 'agent_token_saved' | keyof LinkColumns> & {
+  tmux_session: string | null;
+  now: string;
+};
 
+// The link columns are written by ServerLinksRepository; only whether a token is saved is read, never the token.
 const SELECT_SERVERS = `
-  SELECT s.id, s.name, s.host, s.port, s.user, s.tags, g.name AS group_name,
+  SELECT s.id, s.name, s.host, s.port, s.user, s.tags, s.group_id, g.name AS group_name,
     s.auth, s.key_id, s.jump_server_id, s.agent_forwarding, s.strict_host_key_checking,
     s.keepalive_interval, s.keepalive_count_max, s.tmux_session, s.session_log,
+    s.agent_host, s.agent_port, s.agent_tls_fingerprint, s.agent_command, s.trigger_dir, s.tmux_socket, s.layers,
+    EXISTS (SELECT 1 FROM server_secrets x WHERE x.server_id = s.id AND x.kind = 'agent-token') AS agent_token_saved,
     s.created_at, s.updated_at
   FROM servers s LEFT JOIN groups g ON g.id = s.group_id`;
 
@@ -58,8 +67,10 @@ export class ServersRepository implements ServersStore {
   private readonly statements;
   private readonly createTransaction;
   private readonly updateTransaction;
+  private readonly links: ServerLinksRepository;
 
   constructor(private readonly db: Database) {
+    this.links = new ServerLinksRepository(db);
     this.statements = {
       list: db.prepare<[], ServerRow>(`${SELECT_SERVERS} ORDER BY s.name COLLATE NOCASE`),
       byId: db.prepare<[string], ServerRow>(`${SELECT_SERVERS} WHERE s.id = ?`),
@@ -90,12 +101,16 @@ export class ServersRepository implements ServersStore {
     this.createTransaction = db.transaction((fields: ServerFields): Server => {
       const id = randomUUID();
       this.statements.insert.run(this.values(id, fields));
+      // Omitted link fields keep the columns' defaults (no agent, every layer).
+      if (fields.link) this.links.update(id, fields.link);
       return this.read(id);
     }).immediate;
 
     this.updateTransaction = db.transaction((id: string, fields: ServerFields): Server | 'not-found' => {
       if (this.statements.exists.get(id) === undefined) return 'not-found';
       this.statements.update.run(this.values(id, fields));
+      // Omitted link fields keep what is stored: a form that does not show them cannot reset them.
+      if (fields.link) this.links.update(id, fields.link);
       return this.read(id);
     }).immediate;
   }
@@ -194,6 +209,7 @@ function duplicateNameAsResult<T>(write: () => T): T | 'duplicate-name' {
 }
 
 function toServer(row: ServerRow): Server {
+  const link = linkOf(row);
   return {
     id: row.id,
     name: row.name,
@@ -202,6 +218,7 @@ function toServer(row: ServerRow): Server {
     user: row.user,
     tags: JSON.parse(row.tags) as string[],
     group: row.group_name,
+    groupId: row.group_id,
     auth: row.auth,
     keyId: row.key_id,
     jumpServerId: row.jump_server_id,
@@ -211,6 +228,14 @@ function toServer(row: ServerRow): Server {
     keepaliveCountMax: row.keepalive_count_max,
     tmuxSession: row.tmux_session,
     sessionLog: row.session_log === 1,
+    link: {
+      agent: link.agent && { ...link.agent },
+      agentTokenSaved: row.agent_token_saved === 1,
+      agentCommand: link.agentCommand && [...link.agentCommand],
+      triggerDir: link.triggerDir,
+      tmuxSocket: link.tmuxSocket,
+      layers: [...link.layers],
+    },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

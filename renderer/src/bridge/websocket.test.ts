@@ -110,6 +110,7 @@ const server1: Server = {
   user: 'deploy',
   tags: ['web'],
   group: null,
+  groupId: null,
   auth: 'agent',
   keyId: null,
   jumpServerId: null,
@@ -119,6 +120,7 @@ const server1: Server = {
   keepaliveCountMax: 3,
   tmuxSession: null,
   sessionLog: false,
+  link: { agent: null, agentTokenSaved: false, agentCommand: null, triggerDir: null, tmuxSocket: null, layers: ['bridge', 'tmux', 'trigger', 'exec'] },
   createdAt: '2025-01-01T00:00:00.000Z',
   updatedAt: '2025-01-01T00:00:00.000Z',
 };

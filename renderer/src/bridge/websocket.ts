@@ -91,6 +91,7 @@ export function connectWebSocketApi(url: string, options: WebSocketApiOptions): 
     deleteKey: (id) => client.call('deleteKey', [id]),
     onKeysChanged: (listener) => client.on('keysChanged', listener),
     setServerPassword: (serverId, password) => client.call('setServerPassword', [serverId, password]),
+    setAgentToken: (serverId, token) => client.call('setAgentToken', [serverId, token]),
     answerPrompt: (id, answer) => client.call('answerPrompt', [id, answer]),
     onPromptsChanged: (listener) => client.on('promptsChanged', listener),
     listTrustedHostKeys: (serverId) => client.call('listTrustedHostKeys', [serverId]),
@@ -103,6 +104,19 @@ export function connectWebSocketApi(url: string, options: WebSocketApiOptions): 
     closeTerminal: (id) => client.call('closeTerminal', [id]),
     listTmuxSessions: (serverId) => client.call('listTmuxSessions', [serverId]),
     onTerminalsChanged: (listener) => client.on('terminalsChanged', listener),
+    listLinks: () => client.call('listLinks', []),
+    linkSamples: (serverId, since) => client.call('linkSamples', [serverId, since]),
+    // JSON has no undefined: "every server" goes as an empty argument list.
+    probeLinks: (serverId) => client.call('probeLinks', serverId === undefined ? [] : [serverId]),
+    onLinksChanged: (listener) => client.on('linksChanged', listener),
+    listSavedCommands: () => client.call('listSavedCommands', []),
+    saveCommand: (input) => client.call('saveCommand', [input]),
+    deleteSavedCommand: (id) => client.call('deleteSavedCommand', [id]),
+    onSavedCommandsChanged: (listener) => client.on('savedCommandsChanged', listener),
+    runCommand: (input) => client.call('runCommand', [input]),
+    retryCommandRun: (runId, serverIds) => client.call('retryCommandRun', [runId, serverIds]),
+    onCommandRun: (listener) => client.on('commandRun', listener),
+    recentCommands: (limit) => client.call('recentCommands', [limit]),
     // Terminal bytes bypass the call path: each attachment is its own socket with its own flow control.
     attachTerminal: (id, handlers) => attachTerminalSocket(terminalSocketUrl(url, id), handlers, options.WebSocket),
   };
@@ -146,6 +160,9 @@ class WebSocketClient implements ConnectionSource {
     keysChanged: new Set(),
     promptsChanged: new Set(),
     terminalsChanged: new Set(),
+    linksChanged: new Set(),
+    savedCommandsChanged: new Set(),
+    commandRun: new Set(),
   };
 
   constructor(

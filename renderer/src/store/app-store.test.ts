@@ -2,12 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import type {
   AppInfo,
+  CommandRecordInfo,
+  CommandRunInfo,
   KeyInfo,
   LifelineApi,
   LifelineEvents,
+  LinkSamplePoint,
+  LinkStatus,
   OpenTerminalInput,
   PendingPrompt,
   Result,
+  SavedCommand,
+  SavedCommandInput,
   Server,
   ServerInput,
   SshConfigImportInput,
@@ -61,6 +67,7 @@ class MemoryApi implements LifelineApi {
       user: input.user,
       tags: input.tags ?? [],
       group: input.group ?? null,
+      groupId: input.group ? `g-${input.group}` : null,
       auth: input.auth ?? 'agent',
       keyId: input.keyId ?? null,
       jumpServerId: input.jumpServerId ?? null,
@@ -70,6 +77,14 @@ class MemoryApi implements LifelineApi {
       keepaliveCountMax: input.keepaliveCountMax ?? 3,
       tmuxSession: input.tmuxSession ?? null,
       sessionLog: input.sessionLog ?? false,
+      link: {
+        agent: input.link?.agent ? { ...input.link.agent, tlsFingerprint: input.link.agent.tlsFingerprint ?? null } : null,
+        agentTokenSaved: false,
+        agentCommand: input.link?.agentCommand ?? null,
+        triggerDir: input.link?.triggerDir ?? null,
+        tmuxSocket: input.link?.tmuxSocket ?? null,
+        layers: input.link?.layers ?? ['bridge', 'tmux', 'trigger', 'exec'],
+      },
       createdAt: '2025-01-01T00:00:00.000Z',
       updatedAt: '2025-01-01T00:00:00.000Z',
     };
@@ -80,7 +95,8 @@ class MemoryApi implements LifelineApi {
   async updateServer(id: string, input: ServerInput): Promise<Result<Server>> {
     const existing = this.servers.find((server) => server.id === id);
     if (!existing) return { ok: false, code: 'NOT_FOUND', message: 'Gone.' };
-    const server = { ...existing, ...input, port: input.port ?? 22, tags: input.tags ?? [], group: input.group ?? null };
+    // The store never edits links; they stay as they were, as the main side keeps omitted link fields.
+    const server: Server = { ...existing, ...input, port: input.port ?? 22, tags: input.tags ?? [], group: input.group ?? null, link: existing.link };
     this.servers = this.servers.map((s) => (s.id === id ? server : s));
     return { ok: true, value: server };
   }
@@ -216,6 +232,60 @@ class MemoryApi implements LifelineApi {
   }
   attachTerminal(): TerminalAttachment {
     throw new Error('The store never attaches terminals: the Terminals page does.');
+  }
+
+  // Links and the command panel: the store does not use them yet; the contract is complete all the same.
+  async setAgentToken(serverId: string, token: string | null): Promise<Result<{ serverId: string; saved: boolean }>> {
+    return { ok: true, value: { serverId, saved: token !== null } };
+  }
+  async listLinks(): Promise<Result<LinkStatus[]>> {
+    return { ok: true, value: [] };
+  }
+  async linkSamples(): Promise<Result<LinkSamplePoint[]>> {
+    return { ok: true, value: [] };
+  }
+  async probeLinks(): Promise<Result<LinkStatus[]>> {
+    return { ok: true, value: [] };
+  }
+  onLinksChanged(): Unsubscribe {
+    return () => undefined;
+  }
+  savedCommands: SavedCommand[] = [];
+  async listSavedCommands(): Promise<Result<SavedCommand[]>> {
+    return { ok: true, value: [...this.savedCommands] };
+  }
+  async saveCommand(input: SavedCommandInput): Promise<Result<SavedCommand>> {
+    const command: SavedCommand = {
+      id: input.id ?? `c${this.nextId++}`,
+      name: input.name,
+      argv: input.argv ?? null,
+      script: input.script ?? null,
+      target: { ...input.target, name: 'target' },
+      dangerous: input.dangerous ?? false,
+      createdAt: 'now',
+      updatedAt: 'now',
+    };
+    this.savedCommands = [...this.savedCommands.filter((saved) => saved.id !== command.id), command];
+    return { ok: true, value: command };
+  }
+  async deleteSavedCommand(id: string): Promise<Result<{ id: string }>> {
+    this.savedCommands = this.savedCommands.filter((saved) => saved.id !== id);
+    return { ok: true, value: { id } };
+  }
+  onSavedCommandsChanged(): Unsubscribe {
+    return () => undefined;
+  }
+  async runCommand(): Promise<Result<CommandRunInfo>> {
+    return { ok: true, value: { runId: `r${this.nextId++}`, servers: [] } };
+  }
+  async retryCommandRun(runId: string): Promise<Result<CommandRunInfo>> {
+    return { ok: false, code: 'NOT_FOUND', message: `No run ${runId}.` };
+  }
+  onCommandRun(): Unsubscribe {
+    return () => undefined;
+  }
+  async recentCommands(): Promise<Result<CommandRecordInfo[]>> {
+    return { ok: true, value: [] };
   }
 }
 

@@ -12,6 +12,7 @@ function server(id: string, more: Partial<Server> = {}): Server {
     user: 'ops',
     tags: [],
     group: null,
+    groupId: null,
     auth: 'agent',
     keyId: null,
     jumpServerId: null,
@@ -21,6 +22,7 @@ function server(id: string, more: Partial<Server> = {}): Server {
     keepaliveCountMax: 3,
     tmuxSession: null,
     sessionLog: false,
+    link: { agent: null, agentTokenSaved: false, agentCommand: null, triggerDir: null, tmuxSocket: null, layers: ['bridge', 'tmux', 'trigger', 'exec'] },
     createdAt: '2025-01-01T00:00:00.000Z',
     updatedAt: '2025-01-01T00:00:00.000Z',
     ...more,
@@ -90,7 +92,8 @@ describe('formValuesOf', () => {
       tmuxSession: 'ops',
       sessionLog: true,
     });
-    const { id, createdAt, updatedAt, ...everyField } = stored;
+    // groupId follows group; the link is kept by the main side when an update omits it.
+    const { id, createdAt, updatedAt, groupId, link, ...everyField } = stored;
     expect(toServerInput(formValuesOf(stored))).toEqual(everyField);
 
     // Editing one field leaves the others, the hidden ones included, as they were.
