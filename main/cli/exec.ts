@@ -6,6 +6,7 @@ import { SshError } from '../ssh/connect';
 import { connectorDeps, connectServer, serverChain, type ConnectorPrompts } from '../ssh/server-connector';
 import type { CliContext } from './context';
 import type { CliIo } from './io';
+import { splitAtRemoteCommand } from './remote-command';
 import { serverByName } from './servers';
 import { CliRefusal, openVault } from './vault-access';
 
@@ -17,10 +18,9 @@ export const EXIT_SSH_FAILED = 255;
  * stderr passed through, stdin forwarded when it is not a terminal, the remote exit status returned.
  */
 export async function runExec(argv: string[], io: CliIo, context: CliContext): Promise<number> {
-  const end = argv.indexOf('--');
-  const command = end === -1 ? [] : argv.slice(end + 1);
+  const { ours, command } = splitAtRemoteCommand(argv);
   const { values, positionals } = parseArgs({
-    args: end === -1 ? argv : argv.slice(0, end),
+    args: ours,
     strict: true,
     allowPositionals: true,
     options: { 'accept-new': { type: 'boolean' } },

@@ -12,6 +12,7 @@ import { runRun } from './run';
 import { runServers } from './servers';
 import { CliRefusal } from './vault-access';
 import { DEFAULT_WEB_PORT, runWeb } from './web';
+import { splitAtRemoteCommand } from './remote-command';
 
 const USAGE = `Usage: lifeline [command] [options]
 
@@ -87,8 +88,7 @@ export async function runCli(argv: string[], io: CliIo, paths: AppPaths): Promis
 
 /** --help anywhere among the options; what follows `--` belongs to a remote command, not to us. */
 function wantsHelp(argv: string[]): boolean {
-  const end = argv.indexOf('--');
-  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h' || arg === 'help');
+  return splitAtRemoteCommand(argv).ours.some((arg) => arg === '--help' || arg === '-h' || arg === 'help');
 }
 
 /** Runs an SSH command with the data folder open; refusals and bad options are one line and exit code 2. */

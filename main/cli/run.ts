@@ -11,6 +11,7 @@ import type { CommandRecord } from '../store/command-ledger';
 import type { CliContext } from './context';
 import { EXIT_SSH_FAILED, terminalPrompts } from './exec';
 import type { CliIo } from './io';
+import { splitAtRemoteCommand } from './remote-command';
 import { serverByName } from './servers';
 import { CliRefusal, openVault } from './vault-access';
 
@@ -27,10 +28,9 @@ const EXIT_REFUSED = 126;
  * the server's name, and 0 only when every one exited 0.
  */
 export async function runRun(argv: string[], io: CliIo, context: CliContext): Promise<number> {
-  const end = argv.indexOf('--');
-  const command = end === -1 ? [] : argv.slice(end + 1);
+  const { ours, command } = splitAtRemoteCommand(argv);
   const { values, positionals } = parseArgs({
-    args: end === -1 ? argv : argv.slice(0, end),
+    args: ours,
     strict: true,
     allowPositionals: true,
     options: { layer: { type: 'string' }, json: { type: 'boolean' }, concurrency: { type: 'string' }, cwd: { type: 'string' }, timeout: { type: 'string' } },
