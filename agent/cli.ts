@@ -9,7 +9,8 @@ import { initAgent, InitRefusal } from './init';
 import { AgentListenError, listenAgent } from './listen';
 import { agentMigrations } from './migrations';
 import { BridgeCertError } from './bridge/self-signed';
-import { CommandExecutor } from './commands/executor';
+import type { CommandExecutor } from './commands/executor';
+import { openExecutor as openAgentExecutor } from './commands/open';
 import { runCommandCli, type RunCommandIo } from './commands/cli-run';
 import { openAgentRuntime } from './runtime';
 import { TriggerError } from './trigger/folder';
@@ -184,15 +185,7 @@ function openExecutor(configFile: string | undefined): { executor: CommandExecut
     if (error instanceof ConfigError) throw new Error(error.problems.join('; '));
     throw error;
   }
-  const db = openDatabase({ path: join(config.dataDir, 'agent.db'), migrations: agentMigrations, product: 'Lifeline agent' });
-  const executor = new CommandExecutor({ db, options: config.commands });
-  return {
-    executor,
-    async close() {
-      await executor.close();
-      db.close();
-    },
-  };
+  return openAgentExecutor(join(config.dataDir, 'agent.db'), config.commands);
 }
 
 /** Resolves with the first of `names` to arrive, then stops listening, so a second Ctrl-C acts as usual. */

@@ -13,6 +13,7 @@ import { BridgeServer } from '../../../../agent/bridge/server';
 import { testHandlers } from '../../../../agent/bridge/testing';
 import { runCommandCli } from '../../../../agent/commands/cli-run';
 import { CommandExecutor } from '../../../../agent/commands/executor';
+import { openExecutor } from '../../../../agent/commands/open';
 import type { CommandsOptions } from '../../../../agent/commands/options';
 import { openCommandsDatabase } from '../../../../agent/commands/testing/database';
 import { Logger, LogOutput } from '../../../../agent/log/logger';
@@ -23,17 +24,7 @@ const [mode, dataDir, ...args] = process.argv.slice(2);
 const dbFile = join(dataDir, 'agent.db');
 
 if (mode === 'run-command') {
-  void runCommandCli(args, process, () => {
-    const db = openCommandsDatabase(dbFile);
-    const executor = new CommandExecutor({ db, options: COMMANDS });
-    return {
-      executor,
-      close: async () => {
-        await executor.close();
-        db.close();
-      },
-    };
-  }).then((code) => {
+  void runCommandCli(args, process, () => openExecutor(dbFile, COMMANDS)).then((code) => {
     process.exitCode = code;
   });
 } else {
