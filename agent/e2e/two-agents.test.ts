@@ -41,7 +41,11 @@ describe('two agent processes on one database', () => {
     world.workspace.writeConfig({
       hooks: sites.map((site) => world.workspace.hook(`hook-${site.id}`, site.id)),
       sites,
-      queue: { concurrency: 8 },
+      // Above the number of sites, so one site at a time is the only limit. With a lower shared limit, the
+      // agent that wakes first can refill every freed slot before the other polls and do all the work
+      // (the limit across two database handles is tested in claim.test.ts). Here each agent claims the
+      // job its own delivery just committed, so both deploy.
+      queue: { concurrency: 64 },
     });
     // The same config, so the same data dir and database; each listens on a port of its own.
     const first = await world.agents.start(world.workspace.configFile, { ...world.workspace.env, AGENT_NAME: 'first' });
