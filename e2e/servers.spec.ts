@@ -220,23 +220,23 @@ test('the sidebar is reachable and usable with the keyboard alone', async ({ pag
 
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
-  for (const name of ['Servers', 'Keys', 'Terminals', 'Links', 'Agents', 'Incidents', 'Dashboard']) {
+  for (const name of ['Servers', 'Keys', 'Terminals', 'Links', 'Commands', 'Agents', 'Incidents', 'Dashboard']) {
     await page.keyboard.press('Tab');
     await expect(link(name)).toBeFocused();
     await expect(link(name)).toHaveCSS('outline-style', 'solid');
   }
   await expect(link('Servers')).toHaveAttribute('aria-current', 'page');
 
-  for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+Tab');
-  await expect(link('Links')).toBeFocused();
+  for (let i = 0; i < 2; i++) await page.keyboard.press('Shift+Tab');
+  await expect(link('Agents')).toBeFocused();
   await page.keyboard.press('Enter');
-  await expect(page).toHaveURL(/#\/links$/);
-  await expect(page.getByRole('heading', { level: 1, name: 'Links' })).toBeVisible();
+  await expect(page).toHaveURL(/#\/agents$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Agents' })).toBeVisible();
   await expect(page.getByTestId('coming-soon')).toContainText('Coming soon');
   await expect(page.getByTestId('coming-soon')).toContainText('health');
-  await expect(link('Links')).toHaveAttribute('aria-current', 'page');
+  await expect(link('Agents')).toHaveAttribute('aria-current', 'page');
   await expect(link('Servers')).not.toHaveAttribute('aria-current');
-  await expect(page).toHaveTitle('Links · Lifeline');
+  await expect(page).toHaveTitle('Agents · Lifeline');
 
   await page.goBack();
   await expect(page.getByRole('heading', { level: 1, name: 'Servers' })).toBeVisible();

@@ -1,7 +1,10 @@
 import type { MouseEvent } from 'react';
+import { CommandsPage } from '../features/commands/CommandsPage';
 import { KeysPage } from '../features/keys/KeysPage';
+import { LinksPage } from '../features/links/LinksPage';
 import { ServersPage } from '../features/servers/ServersPage';
 import { TerminalsPage } from '../features/terminals/TerminalsPage';
+import type { PageId } from '../store/navigation-slice';
 import { useAppStore } from '../store/store-context';
 import { AboutLine } from './AboutLine';
 import { ComingSoon } from './ComingSoon';
@@ -20,7 +23,7 @@ export function App() {
       <div className="workspace">
         <ConnectionBanner />
         <main id="main" tabIndex={-1}>
-          {page === 'servers' ? <ServersPage /> : page === 'keys' ? <KeysPage /> : page === 'terminals' ? null : <ComingSoon key={page} page={page} />}
+          {page === 'terminals' ? null : <Page page={page} />}
           {/* Always mounted: its tabs keep their scrollback and streams while another page is shown. */}
           <TerminalsPage visible={page === 'terminals'} />
         </main>
@@ -29,6 +32,21 @@ export function App() {
       <PromptDialog />
     </div>
   );
+}
+
+function Page({ page }: { page: Exclude<PageId, 'terminals'> }) {
+  switch (page) {
+    case 'servers':
+      return <ServersPage />;
+    case 'keys':
+      return <KeysPage />;
+    case 'links':
+      return <LinksPage />;
+    case 'commands':
+      return <CommandsPage />;
+    default:
+      return <ComingSoon key={page} page={page} />;
+  }
 }
 
 // The hash is the router's, so the skip link moves focus itself instead of jumping to `#main`.

@@ -23,6 +23,8 @@ const SHAPES: Record<PageId, ReactElement> = {
     </>
   ),
   links: <path d="M8.5 11.5l3-3M7 9.5l-2 2a2.8 2.8 0 004 4l2-2M13 10.5l2-2a2.8 2.8 0 00-4-4l-2 2" />,
+  // A play mark over list lines: commands run on servers.
+  commands: <path d="M3 5h8M3 10h6M3 15h8M13.5 8.5v6l4.5-3-4.5-3z" />,
   agents: (
     <>
       <rect x="5" y="5" width="10" height="10" rx="1.5" />

@@ -10,11 +10,8 @@ export const PAGES: Record<PageId, PageInfo> = {
   servers: { label: 'Servers' },
   keys: { label: 'Keys' },
   terminals: { label: 'Terminals' },
-  links: {
-    label: 'Links',
-    comingSoon:
-      'Every way Lifeline can reach each server (socket bridge, tmux, trigger file, exec, terminal), with its health, its latency and the one carrying commands right now.',
-  },
+  links: { label: 'Links' },
+  commands: { label: 'Commands' },
   agents: {
     label: 'Agents',
     comingSoon: 'The Lifeline agents running on your servers: their version, health, job queue and deploys.',

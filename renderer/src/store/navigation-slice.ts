@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand/vanilla';
 
-export const PAGE_IDS = ['servers', 'keys', 'terminals', 'links', 'agents', 'incidents', 'dashboard'] as const;
+export const PAGE_IDS = ['servers', 'keys', 'terminals', 'links', 'commands', 'agents', 'incidents', 'dashboard'] as const;
 export type PageId = (typeof PAGE_IDS)[number];
 
 export interface NavigationSlice {

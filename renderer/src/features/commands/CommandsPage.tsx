@@ -1,0 +1,3 @@
+export function CommandsPage() {
+  return <h1>Commands</h1>;
+}

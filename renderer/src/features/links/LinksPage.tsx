@@ -1,0 +1,3 @@
+export function LinksPage() {
+  return <h1>Links</h1>;
+}
