@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import type { z } from 'zod';
 import { LineReader, toLine } from './lines';
@@ -35,6 +36,12 @@ export class BridgeClientError extends Error {
 export interface BridgeConnectOptions {
   host: string;
   port: number;
+  /**
+   * An open stream to the agent's port (e.g. an SSH tunnel) to speak over instead of dialing: `host` and
+   * `port` then only name the agent as the stream's far end reaches it, and `via` says how, in messages.
+   * The client owns the stream from here: closing the client destroys it.
+   */
+  stream?: { duplex: Duplex; via: string };
   token: string;
   /** Connect with TLS and accept only the certificate with this fingerprint ("SHA256:<base64>"); no CA is consulted. */
   tls?: { fingerprint: string };
@@ -96,12 +103,13 @@ export class BridgeClient {
   private agentInfo = { version: 0, agent: '' };
 
   private constructor(
-    private readonly socket: Socket,
+    private readonly socket: Duplex,
     private readonly where: string,
     maxFrameBytes: number,
   ) {
     this.reader = new LineReader(maxFrameBytes);
-    socket.setNoDelay(true);
+    // A tunnel's stream has no Nagle of its own; the connection carrying it sets its own.
+    if (socket instanceof Socket) socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     // An error is always followed by 'close', where calls are settled; keep the first reason.
     socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -121,21 +129,35 @@ export class BridgeClient {
 
   /** Connects, checks the pinned certificate (before the token is sent), and says hello. */
   static async connect(options: BridgeConnectOptions): Promise<BridgeClient> {
-    const where = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
-    if (options.signal?.aborted) throw new BridgeClientError('ABORTED', `Connecting to the agent at ${where} was cancelled.`);
+    const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+    const where = options.stream ? `${address} (through ${options.stream.via})` : address;
+    if (options.signal?.aborted) {
+      options.stream?.duplex.destroy();
+      throw new BridgeClientError('ABORTED', `Connecting to the agent at ${where} was cancelled.`);
+    }
+    const dial = options.stream ? { socket: options.stream.duplex } : { host: options.host, port: options.port };
     const socket = options.tls
       ? connectTls({
-          host: options.host,
-          port: options.port,
+          ...dial,
           // The pin below is the check: the agent's certificate is self-signed or from a CA we do not consult.
           rejectUnauthorized: false,
           minVersion: 'TLSv1.2',
           ...(isIP(options.host) ? {} : { servername: options.host }),
         })
-      : connectTcp({ host: options.host, port: options.port });
+      : (options.stream?.duplex ?? connectTcp({ host: options.host, port: options.port }));
     const client = new BridgeClient(socket, where, options.maxFrameBytes ?? DEFAULT_CLIENT_MAX_FRAME_BYTES);
+    const tunnel = options.stream?.duplex;
+    // TLS wraps the tunnel in a socket of its own; the tunnel must end with it.
+    if (tunnel && tunnel !== socket) void client.closed.then(() => tunnel.destroy());
 
-    const timer = setTimeout(() => client.fail(new BridgeClientError('TIMEOUT', `The agent at ${where} did not answer within ${options.timeoutMs} ms; check that it runs and that the port is reachable.`)), options.timeoutMs);
+    const timer = setTimeout(() => {
+      // Still dialing: the address is unreachable (a firewall dropping packets), not an agent that is slow.
+      if (socket instanceof Socket && socket.connecting) {
+        client.fail(new BridgeClientError('CONNECT_FAILED', `No connection to the agent at ${where} within ${options.timeoutMs} ms; check the host, the port and the firewalls between.`));
+      } else {
+        client.fail(new BridgeClientError('TIMEOUT', `The agent at ${where} did not answer within ${options.timeoutMs} ms; check that it runs and that the port is reachable.`));
+      }
+    }, options.timeoutMs);
     const onAbort = () => client.fail(new BridgeClientError('ABORTED', `Connecting to the agent at ${where} was cancelled.`));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -151,8 +173,10 @@ export class BridgeClient {
             client.fail(error as BridgeClientError);
           }
         };
-        socket.once(options.tls ? 'secureConnect' : 'connect', ready);
         answer.catch(reject);
+        if (options.tls) socket.once('secureConnect', ready);
+        else if (options.stream) ready(); // already open
+        else socket.once('connect', ready);
       });
       client.send({ type: 'hello', versions: [...PROTOCOL_VERSIONS], token: options.token, ...(options.client ? { client: options.client } : {}) });
       const reply = await answer;
@@ -185,7 +209,7 @@ export class BridgeClient {
   call<M extends MethodName>(method: M, params: MethodParams<M>, options: CallOptions = {}): Promise<MethodResult<M>> {
     const checked = methods[method].params.safeParse(params);
     if (!checked.success) return Promise.reject(new BridgeClientError('BAD_PARAMS', `Invalid ${method} call: ${describeIssues(checked.error.issues, 'params')}.`));
-    if (this.failure || this.socket.destroyed) {
+    if (this.ended) {
       return Promise.reject(this.failure ?? new BridgeClientError('CLOSED', `The connection to the agent at ${this.where} is closed; connect again.`));
     }
     if (options.signal?.aborted) return Promise.reject(new BridgeClientError('ABORTED', `The ${method} call was cancelled.`));
@@ -222,8 +246,13 @@ export class BridgeClient {
     this.fail(new BridgeClientError('CLOSED', `The connection to the agent at ${this.where} was closed by this side.`));
   }
 
+  /** A tunnel's stream (an SSH channel) may not mark itself destroyed when destroyed; the failure says it. */
+  private get ended(): boolean {
+    return this.failure !== undefined || this.socket.destroyed;
+  }
+
   private send(message: unknown): void {
-    if (!this.socket.destroyed) this.socket.write(toLine(message));
+    if (!this.ended) this.socket.write(toLine(message));
   }
 
   private fail(error: BridgeClientError): void {
@@ -233,7 +262,7 @@ export class BridgeClient {
 
   private receive(chunk: Buffer): void {
     for (const event of this.reader.push(chunk)) {
-      if (this.socket.destroyed) return;
+      if (this.ended) return;
       if (event.kind === 'too-long') {
         this.fail(new BridgeClientError('PROTOCOL', `The agent at ${this.where} sent a frame of ${event.bytes} bytes, over this client's limit; raise maxFrameBytes if its commands' output cap is that high.`));
         return;

@@ -6,6 +6,7 @@ import { createLinkManager, whoAsks } from '../links/create';
 import { eachLimited } from '../links/each-limited';
 import { isLayerName, LAYER_NAMES } from '../links/layer-order';
 import { LinkManagerError, type LinkManager } from '../links/manager';
+import type { Redaction } from '../links/redact';
 import { connectorDeps, connectServer } from '../ssh/server-connector';
 import type { CommandRecord } from '../store/command-ledger';
 import type { CliContext } from './context';
@@ -69,6 +70,9 @@ export async function withLinkManager<T>(io: CliIo, context: CliContext, servers
 }
 
 async function runOne(manager: LinkManager, server: Server, request: { argv: string[] }, options: { layer: LayerName | undefined; json: boolean }, io: CliIo): Promise<number> {
+  // Error texts carry what the agent or the network said, which can hold the token or a vault secret:
+  // they get the ledger's redaction before they reach the terminal (or a CI log behind it).
+  const redaction = redactionOf(manager, server);
   const controller = new AbortController();
   const interrupted = () => controller.abort();
   io.signals.once('SIGINT', interrupted).once('SIGTERM', interrupted);
@@ -76,7 +80,7 @@ async function runOne(manager: LinkManager, server: Server, request: { argv: str
   const off = manager.onAttempt((event) => {
     if (options.json) return;
     if (event.kind === 'skip') io.err(`Lifeline: skipping ${event.layer} (down by its last probes).`);
-    if (event.kind === 'end' && !event.ok) io.err(`Lifeline: ${event.layer} failed (${event.error?.code}): ${event.error?.message}`);
+    if (event.kind === 'end' && !event.ok) io.err(`Lifeline: ${event.layer} failed (${event.error?.code}): ${redaction.text(event.error?.message ?? '')}`);
   });
   let record: CommandRecord;
   try {
@@ -87,7 +91,7 @@ async function runOne(manager: LinkManager, server: Server, request: { argv: str
       ...(output ? { onOutput: (stream: 'stdout' | 'stderr', text: string) => output.write(stream, text) } : {}),
     });
   } catch (error) {
-    if (error instanceof LinkManagerError) throw new CliRefusal(error.message);
+    if (error instanceof LinkManagerError) throw new CliRefusal(redaction.text(error.message));
     throw error;
   } finally {
     off();
@@ -101,10 +105,26 @@ async function runOne(manager: LinkManager, server: Server, request: { argv: str
 
 /** One member of a group run: never throws, so one server's problem does not stop the others. */
 async function runQuietly(manager: LinkManager, server: Server, request: { argv: string[] }, layer: LayerName | undefined): Promise<CommandRecord | Error> {
+  let redaction: Redaction;
+  try {
+    redaction = redactionOf(manager, server);
+  } catch (error) {
+    return error as Error;
+  }
   try {
     return await manager.run(server.id, request, { requestedBy: whoAsks(), ...(layer ? { layer } : {}) });
   } catch (error) {
-    return error as Error;
+    return new Error(redaction.text((error as Error).message), { cause: error });
+  }
+}
+
+/** The ledger's redaction for this server's texts; a server deleted meanwhile is a refusal saying so. */
+function redactionOf(manager: LinkManager, server: Server): Redaction {
+  try {
+    return manager.redactionFor(server.id);
+  } catch (error) {
+    if (error instanceof LinkManagerError) throw new CliRefusal(`${server.name}: ${error.message}`);
+    throw error;
   }
 }
 

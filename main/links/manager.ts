@@ -401,6 +401,7 @@ export class LinkManager {
       serverId,
       ...(agent ? { agent } : {}),
       ...(ssh ? { ssh: () => ssh.get(serverId) } : {}),
+      ...(settings.sshDestination ? { sshDestination: settings.sshDestination } : {}),
       ...(settings.triggerDir ? { triggerDir: settings.triggerDir } : {}),
       ...(settings.tmuxSession ? { tmuxSession: settings.tmuxSession } : {}),
       ...(settings.tmuxSocket ? { tmuxSocketName: settings.tmuxSocket } : {}),

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { ClientChannel, PseudoTtyOptions, SFTPWrapper } from 'ssh2';
 import type { Unsubscribe } from '../../preload/api';
 import { Emitter } from '../api/emitter';
@@ -33,6 +34,8 @@ export class SshConnection {
   private readonly finished: Promise<void>;
   /** `user@host:port` of the destination, for messages. */
   readonly endpoint: string;
+  /** The destination's host as dialed (by the last jump host when there are any), and how many jump hosts lie between. */
+  readonly destination: { readonly host: string; readonly jumpHosts: number };
   private readonly channelOwner: ChannelOwner;
 
   constructor(
@@ -41,6 +44,7 @@ export class SshConnection {
     target: SshTarget,
   ) {
     this.endpoint = endpointOf(target);
+    this.destination = { host: target.host, jumpHosts: hops.length };
     this.channelOwner = { lostReason: () => this.lostReason(), ended: session.ended };
     this.finished = session.ended.then(async (ended) => {
       // The hop whose loss took this connection down, if any, read before closing the others on purpose.
@@ -94,6 +98,24 @@ export class SshConnection {
     return this.open('an SFTP session', (sftp: SFTPWrapper) => sftp, (done) => this.session.client.sftp(done));
   }
 
+  /**
+   * A TCP connection that the server opens to `host:port` as it sees them (a direct-tcpip channel, as
+   * `ssh -L` makes): its loopback is the server's own. Rejects when the server cannot connect or does not
+   * allow forwarding; the message says which.
+   */
+  forwardOut(host: string, port: number): Promise<Duplex> {
+    const to = endpointOf({ host, port });
+    const refused = (reason: string, cause: Error) =>
+      new SshError('REFUSED', `${this.endpoint} could not open a tunnel to ${to} on its side: ${reason}. Check that something listens at ${to} on that server, and that its sshd allows TCP forwarding (AllowTcpForwarding).`, { cause });
+    return this.open(
+      `a tunnel to ${to}`,
+      (channel: ClientChannel): Duplex => channel,
+      // The originating address is informational for the server; OpenSSH's client sends the same.
+      (done) => this.session.client.forwardOut('127.0.0.1', 0, host, port, done),
+      refused,
+    );
+  }
+
   /** Closes the connection and its jump hosts; resolves once all are closed and onClose listeners ran. */
   async close(): Promise<void> {
     if (this.session.endReason === undefined) this.session.end();
@@ -127,7 +149,13 @@ export class SshConnection {
    * Opens a channel. `wrap` runs inside ssh2's callback: the same packet read that opened the channel can
    * already carry its exit status and close, so listeners attached a microtask later would miss them.
    */
-  private open<T, R>(what: string, wrap: (value: T) => R, request: (done: (error: Error | undefined, value: T) => void) => void): Promise<R> {
+  private open<T, R>(
+    what: string,
+    wrap: (value: T) => R,
+    request: (done: (error: Error | undefined, value: T) => void) => void,
+    refused: (reason: string, cause: Error) => SshError = (reason, cause) =>
+      new SshError('PROTOCOL', `${this.endpoint} did not open ${what}: ${reason}. The server may limit sessions per connection (MaxSessions); close some terminals or reconnect.`, { cause }),
+  ): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const closed = (): SshError => this.lostReason() ?? new SshError('DISCONNECTED', `The connection to ${this.endpoint} is closed. Connect again to open ${what}.`);
       if (this.isClosed) {
@@ -138,7 +166,7 @@ export class SshConnection {
         request((error, value) => {
           if (!error) resolve(wrap(value));
           else if (this.isClosed) reject(closed());
-          else reject(new SshError('PROTOCOL', `${this.endpoint} did not open ${what}: ${error.message.replace(/^\(SSH\) /, '')}. The server may limit sessions per connection (MaxSessions); close some terminals or reconnect.`, { cause: error }));
+          else reject(refused(error.message.replace(/^\(SSH\) /, ''), error));
         });
       } catch (error) {
         // ssh2 throws when the socket has already gone.

@@ -15,9 +15,14 @@ export interface ServerLinkSettings {
   readonly tmuxSocket: string | null;
   /** The order failover tries the layers in. */
   readonly layers: readonly LayerName[];
+  /**
+   * Where the server's SSH login lands: its host, and whether a jump host dials it (then its loopback is
+   * not this machine's). The bridge layer reads a loopback agent address by it. Read-only here.
+   */
+  readonly sshDestination?: { readonly host: string; readonly jumpHosts: number };
 }
 
-export type ServerLinkChanges = Partial<Omit<ServerLinkSettings, 'serverId' | 'serverName'>>;
+export type ServerLinkChanges = Partial<Omit<ServerLinkSettings, 'serverId' | 'serverName' | 'sshDestination'>>;
 
 /** The link columns of a servers row, as both repositories select them. */
 export interface LinkColumns {
@@ -36,8 +41,13 @@ interface Row extends LinkColumns {
   name: string;
 }
 
+interface SelectedRow extends Row {
+  host: string;
+  jump_server_id: string | null;
+}
+
 export const LINK_COLUMNS = 'agent_host, agent_port, agent_tls_fingerprint, agent_command, trigger_dir, tmux_session, tmux_socket, layers';
-const SELECT = `SELECT id, name, ${LINK_COLUMNS} FROM servers`;
+const SELECT = `SELECT id, name, host, jump_server_id, ${LINK_COLUMNS} FROM servers`;
 
 /** The link columns of servers: read by the link manager, written by `servers add --agent …`. */
 export class ServerLinksRepository {
@@ -46,8 +56,8 @@ export class ServerLinksRepository {
 
   constructor(db: Database) {
     this.statements = {
-      byId: db.prepare<[string], Row>(`${SELECT} WHERE id = ?`),
-      all: db.prepare<[], Row>(`${SELECT} ORDER BY name COLLATE NOCASE`),
+      byId: db.prepare<[string], SelectedRow>(`${SELECT} WHERE id = ?`),
+      all: db.prepare<[], SelectedRow>(`${SELECT} ORDER BY name COLLATE NOCASE`),
       update: db.prepare<[Omit<Row, 'name'> & { now: string }]>(`
         UPDATE servers SET agent_host = :agent_host, agent_port = :agent_port, agent_tls_fingerprint = :agent_tls_fingerprint,
           agent_command = :agent_command, trigger_dir = :trigger_dir, tmux_session = :tmux_session, tmux_socket = :tmux_socket,
@@ -79,8 +89,9 @@ export class ServerLinksRepository {
   }
 }
 
-function toSettings(row: Row): ServerLinkSettings {
-  return { serverId: row.id, serverName: row.name, ...linkOf(row) };
+function toSettings(row: SelectedRow): ServerLinkSettings {
+  // Only whether a jump host is in the way matters to its readers, so the chain is not walked.
+  return { serverId: row.id, serverName: row.name, ...linkOf(row), sshDestination: { host: row.host, jumpHosts: row.jump_server_id === null ? 0 : 1 } };
 }
 
 /** The link settings a servers row holds (the servers repository reads them with the rest of a server). */

@@ -16,6 +16,8 @@ export interface LinkTarget {
   readonly serverId: string;
   /** The agent's socket bridge. `tlsFingerprint` ("SHA256:…") pins its certificate; absent = plain TCP. */
   readonly agent?: { readonly host: string; readonly port: number; readonly token: string; readonly tlsFingerprint?: string };
+  /** Where the server's SSH login lands (host, and jump hosts before it); absent: the bridge asks the connection. */
+  readonly sshDestination?: { readonly host: string; readonly jumpHosts: number };
   /** A logged-in connection to the server, shared by the layers and owned by the caller (never closed here). */
   readonly ssh?: () => Promise<SshConnection>;
   /** The agent's trigger folder on the server (absolute, or relative to the SSH user's home). */
