@@ -78,8 +78,9 @@ function goalText(goal: Goal, show: (amount: number) => string = (ratio) => `${r
 }
 
 function value(amount: number, unit: BenchRow['unit']): string {
-  // Round trips of a few milliseconds need a decimal to be told apart; throughput does not.
-  const digits = unit === 'ms' && amount < 100 ? 1 : 0;
+  // Round trips of a few milliseconds need a decimal to be told apart, sub-millisecond ones two (a
+  // bridge ping of 0.08 ms would read 0.1); throughput needs none.
+  const digits = unit !== 'ms' ? 0 : amount < 1 ? 2 : amount < 100 ? 1 : 0;
   return `${amount.toFixed(digits)} ${unit}`;
 }
 

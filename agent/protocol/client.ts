@@ -111,6 +111,9 @@ export class BridgeClient {
     // A tunnel's stream has no Nagle of its own; the connection carrying it sets its own.
     if (socket instanceof Socket) socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    // The agent never half-closes: its end is the connection's end. A TCP socket closes by itself then,
+    // but an SSH channel allows half-open streams and would wait for our end while calls hang.
+    socket.once('end', () => socket.destroy());
     // An error is always followed by 'close', where calls are settled; keep the first reason.
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.failure ??= connectionError(error, where);

@@ -91,6 +91,16 @@ describe('the bridge layer through an SSH tunnel', () => {
     expect(sshd.log().split(tunnelTo(port)).length).toBe(tunnels);
   });
 
+  it('notices at once that the agent went away behind an open tunnel', async () => {
+    const agent = await bridge();
+    const layer = adapter();
+    await layer.probe(target(jumped, agent.port), signal());
+    await agent.server.close(0);
+    // sshd passes the agent's close on as the channel's end, and an SSH channel stays half open unless the
+    // client ends it too: without that, this probe would wait for its time limit (TIMEOUT).
+    await expect(layer.probe(target(jumped, agent.port), AbortSignal.timeout(3000))).rejects.toMatchObject({ code: 'UNREACHABLE' });
+  });
+
   it('takes where SSH lands from the server settings when they say it, before any connection is asked', async () => {
     const { port } = await bridge();
     const layer = adapter();

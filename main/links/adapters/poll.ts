@@ -4,7 +4,7 @@ import type { LayerName } from './layer';
 
 // Layers that cannot be told when a result is ready (trigger files, a tmux pane) look for it: often at
 // first, since a short command is done within milliseconds, then less often so a long one costs little.
-const FIRST_WAIT_MS = 20;
+const FIRST_WAIT_MS = 2;
 const LONGEST_WAIT_MS = 200;
 
 /** Calls `look` until it returns something other than undefined; rejects with TIMEOUT when `signal` aborts. */
