@@ -19,6 +19,8 @@ export interface VaultSlice {
   deleteKey(id: string): Promise<Result<{ id: string }>>;
   /** Saves (or with null forgets) a server's login password in the vault; it never comes back. */
   setServerPassword(serverId: string, password: string | null): Promise<Result<{ serverId: string; saved: boolean }>>;
+  /** Saves (or with null forgets) the token of a server's agent bridge in the vault; it never comes back. */
+  setAgentToken(serverId: string, token: string | null): Promise<Result<{ serverId: string; saved: boolean }>>;
   /** Appends the key's public line to the server's authorized_keys; nothing is kept here. */
   installKey(keyId: string, serverId: string): Promise<Result<{ alreadyInstalled: boolean }>>;
   /** Asked for each time the server's settings open, so the list is never stale. */
@@ -74,6 +76,7 @@ export const createVaultSlice = (api: LifelineApi): StateCreator<VaultSlice> => 
     },
 
     setServerPassword: (serverId, password) => api.setServerPassword(serverId, password),
+    setAgentToken: (serverId, token) => api.setAgentToken(serverId, token),
     installKey: (keyId, serverId) => api.installKey(keyId, serverId),
     listTrustedHostKeys: (serverId) => api.listTrustedHostKeys(serverId),
     forgetTrustedHostKey: (serverId, keyType) => api.forgetTrustedHostKey(serverId, keyType),

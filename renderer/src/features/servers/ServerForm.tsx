@@ -1,8 +1,11 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import type { Server } from '../../../../preload/api';
+import type { ApiError, Server } from '../../../../preload/api';
 import { TextField } from '../../components/TextField';
 import { useAppStore } from '../../store/store-context';
+import { AgentSection } from './AgentSection';
 import {
+  agentProblems,
+  agentTokenChange,
   EMPTY_FORM,
   firstInvalidField,
   formMessage,
@@ -25,9 +28,16 @@ interface ServerFormProps {
 type FieldErrors = Partial<Record<FieldName, string>>;
 
 /** Sends what was typed to the main side, which owns the rules, and shows its answer next to each field. */
-export function ServerForm({ server, onDone }: ServerFormProps) {
+export function ServerForm({ server: opened, onDone }: ServerFormProps) {
   const saveServer = useAppStore((state) => state.saveServer);
-  const [values, setValues] = useState<FormValues>(() => (server ? formValuesOf(server) : EMPTY_FORM));
+  const setAgentToken = useAppStore((state) => state.setAgentToken);
+  // Becomes the saved server when it was saved but its agent token was not: saving again must update it,
+  // not add it a second time.
+  const [saved, setSaved] = useState<Server | null>(null);
+  const server = saved ?? opened;
+  // Read live: setAgentToken announces the servers after its reply, and another window may change it too.
+  const tokenSaved = useAppStore((state) => (server ? (state.servers.find((other) => other.id === server.id) ?? server).link.agentTokenSaved : false));
+  const [values, setValues] = useState<FormValues>(() => (opened ? formValuesOf(opened) : EMPTY_FORM));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [message, setMessage] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -50,21 +60,41 @@ export function ServerForm({ server, onDone }: ServerFormProps) {
     if (field) inputs.current[field]?.focus();
   });
 
+  const showProblems = (problem: ApiError) => {
+    setErrors(problem.fields ?? {});
+    setMessage(formMessage(problem));
+    focusAfterRender.current = firstInvalidField(problem.fields) ?? null;
+  };
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (saving) return;
+    const problems = agentProblems(values, tokenSaved);
+    if (Object.keys(problems).length > 0) {
+      showProblems({ ok: false, code: 'VALIDATION', message: 'Please correct the highlighted fields.', fields: problems });
+      return;
+    }
     setSaving(true);
     const result = await saveServer(server?.id ?? null, toServerInput(values));
+    const token = result.ok ? agentTokenChange(values, tokenSaved) : undefined;
+    const tokenResult = result.ok && token !== undefined ? await setAgentToken(result.value.id, token) : null;
     // Cancelled while saving: the list shows the outcome; the form has nobody left to tell.
     if (!mounted.current) return;
     setSaving(false);
-    if (result.ok) {
-      onDone(result.value);
+    if (!result.ok) {
+      showProblems(result);
       return;
     }
-    setErrors(result.fields ?? {});
-    setMessage(formMessage(result));
-    focusAfterRender.current = firstInvalidField(result.fields) ?? null;
+    if (tokenResult && !tokenResult.ok) {
+      setSaved(result.value);
+      const where = tokenResult.code === 'VAULT_LOCKED' || tokenResult.code === 'VAULT_NOT_INITIALIZED' ? ' (on the Keys page)' : '';
+      const reason = `${tokenResult.message.replace(/\.$/, '')}${where}`;
+      setErrors({ agentToken: reason });
+      setMessage(`${result.value.name} is saved, but its agent token is not: ${reason}. Fix it and save again.`);
+      focusAfterRender.current = 'agentToken';
+      return;
+    }
+    onDone(result.value);
   };
 
   const cancelOnEscape = (event: KeyboardEvent) => {
@@ -115,6 +145,7 @@ export function ServerForm({ server, onDone }: ServerFormProps) {
         <TextField {...field('tags')} label="Tags" hint="Separated by commas, e.g. web, eu" />
       </div>
       <SshSection server={server} values={values} errors={errors} change={change} register={register} />
+      <AgentSection server={server} tokenSaved={tokenSaved} values={values} errors={errors} change={change} register={register} />
       {server && <TrustedHostKeys server={server} />}
       <div className="form-actions">
         <p className="form-message" role="alert" data-testid="form-message">

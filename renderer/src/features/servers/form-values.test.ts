@@ -1,7 +1,19 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import type { Server } from '../../../../preload/api';
-import { EMPTY_FORM, firstInvalidField, formMessage, formValuesOf, jumpServerChoices, toServerInput } from './form-values';
+import {
+  agentProblems,
+  agentTokenChange,
+  EMPTY_FORM,
+  firstInvalidField,
+  formMessage,
+  formValuesOf,
+  hasAgentSettings,
+  jumpServerChoices,
+  moveLayer,
+  toServerInput,
+  type LayerChoice,
+} from './form-values';
 
 function server(id: string, more: Partial<Server> = {}): Server {
   return {
@@ -56,6 +68,7 @@ describe('toServerInput', () => {
       tmuxSession: '',
       agentForwarding: false,
       sessionLog: false,
+      link: { agent: null, agentCommand: null, triggerDir: null, tmuxSocket: null, layers: ['bridge', 'tmux', 'trigger', 'exec'] },
     });
     const chosen = toServerInput({
       ...EMPTY_FORM,
@@ -92,13 +105,145 @@ describe('formValuesOf', () => {
       tmuxSession: 'ops',
       sessionLog: true,
     });
-    // groupId follows group; the link is kept by the main side when an update omits it.
+    // groupId follows group; whether a token is saved is the vault's business, not the server's fields.
     const { id, createdAt, updatedAt, groupId, link, ...everyField } = stored;
-    expect(toServerInput(formValuesOf(stored))).toEqual(everyField);
+    const { agentTokenSaved, ...linkFields } = link;
+    expect(toServerInput(formValuesOf(stored))).toEqual({ ...everyField, link: linkFields });
 
     // Editing one field leaves the others, the hidden ones included, as they were.
     const edited = toServerInput({ ...formValuesOf(stored), host: 'web-1.internal' });
-    expect(edited).toEqual({ ...everyField, host: 'web-1.internal' });
+    expect(edited).toEqual({ ...everyField, host: 'web-1.internal', link: linkFields });
+  });
+});
+
+const FINGERPRINT = `SHA256:${'A1b2+/'.repeat(7)}x`;
+const LINKED: Server['link'] = {
+  agent: { host: '10.0.0.5', port: 9443, tlsFingerprint: FINGERPRINT },
+  agentTokenSaved: true,
+  agentCommand: ['/opt/lifeline/bin/lifeline', 'agent', 'run-command'],
+  triggerDir: '/var/lib/lifeline/trigger',
+  tmuxSocket: 'ops',
+  layers: ['exec', 'bridge'],
+};
+
+describe('the agent link', () => {
+  it('round-trips a server\'s link, listing left-out layers after the chosen ones', () => {
+    const values = formValuesOf(server('app-1', { link: LINKED }));
+    expect(values).toMatchObject({
+      agentHost: '10.0.0.5',
+      agentPort: '9443',
+      agentFingerprint: FINGERPRINT,
+      agentToken: '',
+      tokenEdit: 'keep',
+      triggerDir: '/var/lib/lifeline/trigger',
+      tmuxSocket: 'ops',
+      agentCommand: '/opt/lifeline/bin/lifeline\nagent\nrun-command',
+    });
+    expect(values.layers).toEqual([
+      { layer: 'exec', included: true },
+      { layer: 'bridge', included: true },
+      { layer: 'tmux', included: false },
+      { layer: 'trigger', included: false },
+    ]);
+    const { agentTokenSaved, ...sent } = LINKED;
+    expect(toServerInput(values).link).toEqual(sent);
+  });
+
+  it('reads the typed text: one argument per line, blanks trimmed, empty fields as none', () => {
+    const link = toServerInput({
+      ...EMPTY_FORM,
+      agentHost: ' [::1] ',
+      agentPort: ' 8899 ',
+      agentFingerprint: '  ',
+      triggerDir: '  ',
+      tmuxSocket: ' ',
+      agentCommand: '\n  /usr/bin/env \r\nLIFELINE_HOME=/srv/agent\n\n lifeline\nagent\nrun-command  \n',
+    }).link;
+    expect(link).toEqual({
+      agent: { host: '[::1]', port: 8899, tlsFingerprint: null },
+      agentCommand: ['/usr/bin/env', 'LIFELINE_HOME=/srv/agent', 'lifeline', 'agent', 'run-command'],
+      triggerDir: null,
+      tmuxSocket: null,
+      layers: ['bridge', 'tmux', 'trigger', 'exec'],
+    });
+    // Without a host there is no bridge, whatever the port says.
+    expect(toServerInput({ ...EMPTY_FORM, agentPort: '1234' }).link?.agent).toBeNull();
+    // A port that is not a number goes as NaN for the main side to refuse, as the SSH port does.
+    expect(toServerInput({ ...EMPTY_FORM, agentHost: 'h', agentPort: 'web' }).link?.agent?.port).toBeNaN();
+  });
+
+  it('keeps the chosen order and leaves out the layers that are not included', () => {
+    const layers: LayerChoice[] = [
+      { layer: 'trigger', included: true },
+      { layer: 'bridge', included: false },
+      { layer: 'exec', included: true },
+      { layer: 'tmux', included: false },
+    ];
+    expect(toServerInput({ ...EMPTY_FORM, layers }).link?.layers).toEqual(['trigger', 'exec']);
+  });
+
+  it('moves a layer one place up or down, and not past either end', () => {
+    const layers = EMPTY_FORM.layers;
+    const names = (choices: LayerChoice[]) => choices.map((choice) => choice.layer);
+    expect(names(moveLayer(layers, 2, -1))).toEqual(['bridge', 'trigger', 'tmux', 'exec']);
+    expect(names(moveLayer(layers, 0, 1))).toEqual(['tmux', 'bridge', 'trigger', 'exec']);
+    expect(names(moveLayer(layers, 0, -1))).toEqual(['bridge', 'tmux', 'trigger', 'exec']);
+    expect(names(moveLayer(layers, 3, 1))).toEqual(['bridge', 'tmux', 'trigger', 'exec']);
+    // A move returns a new list: the form's state is never changed in place.
+    expect(moveLayer(layers, 1, 1)).not.toBe(layers);
+    expect(names(layers)).toEqual(['bridge', 'tmux', 'trigger', 'exec']);
+  });
+
+  it('folds the section away only for a server with nothing of a link', () => {
+    expect(hasAgentSettings(server('bare').link)).toBe(false);
+    expect(hasAgentSettings(LINKED)).toBe(true);
+    const bare = server('bare').link;
+    expect(hasAgentSettings({ ...bare, agentTokenSaved: true })).toBe(true);
+    expect(hasAgentSettings({ ...bare, triggerDir: '/t' })).toBe(true);
+    expect(hasAgentSettings({ ...bare, layers: ['tmux', 'bridge', 'trigger', 'exec'] })).toBe(true);
+  });
+});
+
+describe('agentTokenChange', () => {
+  it('saves a typed token without its surrounding blanks, and changes nothing when none is typed', () => {
+    expect(agentTokenChange({ ...EMPTY_FORM, agentToken: ' 0123456789abcdef0123\n' }, false)).toBe('0123456789abcdef0123');
+    expect(agentTokenChange({ ...EMPTY_FORM, agentToken: '   ' }, false)).toBeUndefined();
+  });
+
+  it('keeps, replaces or forgets a saved token as the user chose', () => {
+    const typed = { ...EMPTY_FORM, agentToken: 'a-new-token-of-enough-length' };
+    expect(agentTokenChange({ ...typed, tokenEdit: 'keep' }, true)).toBeUndefined();
+    expect(agentTokenChange({ ...typed, tokenEdit: 'replace' }, true)).toBe('a-new-token-of-enough-length');
+    expect(agentTokenChange({ ...typed, tokenEdit: 'clear' }, true)).toBeNull();
+    // Nothing saved: there is nothing to clear, and a typed token is simply saved.
+    expect(agentTokenChange({ ...typed, tokenEdit: 'clear' }, false)).toBe('a-new-token-of-enough-length');
+  });
+});
+
+describe('agentProblems', () => {
+  const linked = { ...EMPTY_FORM, agentHost: '127.0.0.1' };
+
+  it('finds nothing wrong with a new server, or with a complete link', () => {
+    expect(agentProblems(EMPTY_FORM, false)).toEqual({});
+    expect(agentProblems({ ...linked, agentFingerprint: FINGERPRINT, agentToken: 'x'.repeat(32) }, false)).toEqual({});
+  });
+
+  it('puts each problem on its own field, saying what to do', () => {
+    expect(agentProblems({ ...linked, agentPort: '' }, false).agentPort).toMatch(/whole number from 1 to 65535/);
+    for (const port of ['0', '65536', '88.5', 'web']) expect(agentProblems({ ...linked, agentPort: port }, false)).toHaveProperty('agentPort');
+    expect(agentProblems({ ...linked, agentFingerprint: 'SHA256:short' }, false).agentFingerprint).toMatch(/lifeline agent init/);
+    expect(agentProblems({ ...linked, agentFingerprint: `MD5:${FINGERPRINT.slice(7)}` }, false)).toHaveProperty('agentFingerprint');
+    expect(agentProblems({ ...EMPTY_FORM, agentFingerprint: FINGERPRINT }, false).agentHost).toMatch(/clear the fingerprint/);
+    expect(agentProblems({ ...linked, agentToken: 'too-short' }, false).agentToken).toMatch(/bridge\.token/);
+    expect(agentProblems({ ...linked, agentToken: 'has a space inside it' }, false)).toHaveProperty('agentToken');
+    expect(agentProblems({ ...linked, tokenEdit: 'replace' }, true).agentToken).toMatch(/keep the saved one/);
+    const none = EMPTY_FORM.layers.map((choice) => ({ ...choice, included: false }));
+    expect(agentProblems({ ...EMPTY_FORM, layers: none }, false).layers).toMatch(/at least one layer/);
+  });
+
+  it('does not judge a token the user is not saving', () => {
+    expect(agentProblems({ ...linked, agentToken: 'short', tokenEdit: 'keep' }, true)).toEqual({});
+    expect(agentProblems({ ...linked, tokenEdit: 'clear' }, true)).toEqual({});
   });
 });
 
@@ -136,6 +281,8 @@ describe('firstInvalidField', () => {
   it('picks the first wrong field in screen order, whatever order the errors came in', () => {
     expect(firstInvalidField({ tags: 'x', port: 'y', user: 'z' })).toBe('port');
     expect(firstInvalidField({ tmuxSession: 'x', keyId: 'y' })).toBe('keyId');
+    expect(firstInvalidField({ layers: 'x', agentPort: 'y', tmuxSession: 'z' })).toBe('tmuxSession');
+    expect(firstInvalidField({ layers: 'x', agentToken: 'y' })).toBe('agentToken');
     expect(firstInvalidField({ unknown: 'x' })).toBeUndefined();
     expect(firstInvalidField(undefined)).toBeUndefined();
   });
@@ -148,6 +295,8 @@ describe('formMessage', () => {
       'Please correct the 2 highlighted fields.',
     );
     expect(formMessage({ ok: false, code: 'VALIDATION', message: 'long', fields: { port: 'x' } })).toBe('Please correct the highlighted field.');
+    // The main side names a wrong link by its section, which the form shows too.
+    expect(formMessage({ ok: false, code: 'VALIDATION', message: 'long', fields: { link: 'Choose at least one layer' } })).toBe('Please correct the highlighted field.');
     expect(formMessage({ ok: false, code: 'VALIDATION', message: 'long', fields: { jumpServerId: 'x', keyId: 'y' } })).toBe(
       'Please correct the 2 highlighted fields.',
     );

@@ -1,4 +1,4 @@
-import type { ApiError, AuthMethod, HostKeyChecking, Server, ServerInput } from '../../../../preload/api';
+import type { ApiError, AuthMethod, HostKeyChecking, LinkLayer, Server, ServerInput, ServerLink, ServerLinkInput } from '../../../../preload/api';
 
 /** The form's fields in screen order; errors focus the first of them that is wrong. */
 export const FIELD_NAMES = [
@@ -14,11 +14,49 @@ export const FIELD_NAMES = [
   'jumpServerId',
   'strictHostKeyChecking',
   'tmuxSession',
+  // The Agent section. The main side reports every problem of a link as `link` (one message for the
+  // section); the form checks the shapes it can itself so that those land on their own field.
+  'link',
+  'agentHost',
+  'agentPort',
+  'agentFingerprint',
+  'agentToken',
+  'triggerDir',
+  'tmuxSocket',
+  'agentCommand',
+  'layers',
 ] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];
 
 /** The fields typed as free text. */
-export type TextFieldName = 'name' | 'host' | 'port' | 'user' | 'group' | 'tags' | 'tmuxSession';
+export type TextFieldName =
+  | 'name'
+  | 'host'
+  | 'port'
+  | 'user'
+  | 'group'
+  | 'tags'
+  | 'tmuxSession'
+  | 'agentHost'
+  | 'agentPort'
+  | 'agentFingerprint'
+  | 'agentToken'
+  | 'triggerDir'
+  | 'tmuxSocket'
+  /** Arguments one per line. */
+  | 'agentCommand';
+
+/** Failover's default order, which a new server gets. */
+export const LINK_LAYERS: readonly LinkLayer[] = ['bridge', 'tmux', 'trigger', 'exec'];
+
+/** A layer in the order list; excluded ones stay listed so they can be put back where they belong. */
+export interface LayerChoice {
+  layer: LinkLayer;
+  included: boolean;
+}
+
+/** What saving does with the agent token: it is write-only, so the form never holds the saved one. */
+export type TokenEdit = 'keep' | 'replace' | 'clear';
 
 /**
  * The server's settings that this form does not show. They go back exactly as they came, because saving
@@ -34,6 +72,9 @@ export type FormValues = Record<TextFieldName, string> & {
   strictHostKeyChecking: HostKeyChecking;
   agentForwarding: boolean;
   sessionLog: boolean;
+  layers: LayerChoice[];
+  /** Only meaningful while a token is saved; without one, a typed token is simply saved. */
+  tokenEdit: TokenEdit;
   kept: KeptSettings;
 };
 
@@ -51,6 +92,15 @@ export const EMPTY_FORM: FormValues = {
   tmuxSession: '',
   agentForwarding: false,
   sessionLog: false,
+  agentHost: '',
+  agentPort: '8899',
+  agentFingerprint: '',
+  agentToken: '',
+  triggerDir: '',
+  tmuxSocket: '',
+  agentCommand: '',
+  layers: LINK_LAYERS.map((layer) => ({ layer, included: true })),
+  tokenEdit: 'keep',
   kept: {},
 };
 
@@ -68,6 +118,7 @@ export function formValuesOf(server: Server): FormValues {
     tmuxSession: server.tmuxSession ?? '',
     agentForwarding: server.agentForwarding,
     sessionLog: server.sessionLog,
+    ...agentValuesOf(server.link),
     kept: {
       keyId: server.keyId,
       keepaliveInterval: server.keepaliveInterval,
@@ -82,12 +133,11 @@ export function formValuesOf(server: Server): FormValues {
  * (it travels as null over JSON and as NaN over IPC; both fail the port rule).
  */
 export function toServerInput(values: FormValues): ServerInput {
-  const port = values.port.trim();
   return {
     ...values.kept,
     name: values.name,
     host: values.host,
-    port: port === '' ? undefined : /^[+-]?\d+(\.\d+)?$/.test(port) ? Number(port) : Number.NaN,
+    port: portNumber(values.port),
     user: values.user,
     tags: values.tags
       .split(',')
@@ -100,7 +150,120 @@ export function toServerInput(values: FormValues): ServerInput {
     tmuxSession: values.tmuxSession,
     agentForwarding: values.agentForwarding,
     sessionLog: values.sessionLog,
+    link: toLinkInput(values),
   };
+}
+
+type AgentValues = Pick<FormValues, 'agentHost' | 'agentPort' | 'agentFingerprint' | 'agentToken' | 'triggerDir' | 'tmuxSocket' | 'agentCommand' | 'layers' | 'tokenEdit'>;
+
+function agentValuesOf(link: ServerLink): AgentValues {
+  return {
+    agentHost: link.agent?.host ?? '',
+    agentPort: String(link.agent?.port ?? EMPTY_FORM.agentPort),
+    agentFingerprint: link.agent?.tlsFingerprint ?? '',
+    agentToken: '',
+    triggerDir: link.triggerDir ?? '',
+    tmuxSocket: link.tmuxSocket ?? '',
+    agentCommand: (link.agentCommand ?? []).join('\n'),
+    layers: [
+      ...link.layers.map((layer) => ({ layer, included: true })),
+      ...LINK_LAYERS.filter((layer) => !link.layers.includes(layer)).map((layer) => ({ layer, included: false })),
+    ],
+    tokenEdit: 'keep',
+  };
+}
+
+/**
+ * The whole link as the form shows it: every field is sent, so what is on screen is what gets stored.
+ * An empty host means no socket bridge (the port and fingerprint then have nothing to belong to).
+ */
+function toLinkInput(values: FormValues): ServerLinkInput {
+  const host = values.agentHost.trim();
+  const fingerprint = values.agentFingerprint.trim();
+  const argv = agentCommandArgv(values.agentCommand);
+  return {
+    agent: host === '' ? null : { host, port: portNumber(values.agentPort) ?? Number.NaN, tlsFingerprint: fingerprint === '' ? null : fingerprint },
+    agentCommand: argv.length === 0 ? null : argv,
+    triggerDir: values.triggerDir.trim() === '' ? null : values.triggerDir.trim(),
+    tmuxSocket: values.tmuxSocket.trim() === '' ? null : values.tmuxSocket.trim(),
+    layers: values.layers.filter((choice) => choice.included).map((choice) => choice.layer),
+  };
+}
+
+// Surrounding blanks are dropped because they are invisible in the box and would end up inside the argument.
+function agentCommandArgv(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+function portNumber(text: string): number | undefined {
+  const port = text.trim();
+  if (port === '') return undefined;
+  return /^[+-]?\d+(\.\d+)?$/.test(port) ? Number(port) : Number.NaN;
+}
+
+/**
+ * What saving does to the vault's agent token: a string saves it, null forgets it, undefined leaves it.
+ * It is sent on its own (setAgentToken) once the server is saved, never with the server's fields.
+ */
+export function agentTokenChange(values: FormValues, tokenSaved: boolean): string | null | undefined {
+  if (tokenSaved && values.tokenEdit === 'clear') return null;
+  if (tokenSaved && values.tokenEdit === 'keep') return undefined;
+  // Pasted from `cat bridge.token`, a token often carries the file's line break.
+  const token = values.agentToken.trim();
+  return token === '' ? undefined : token;
+}
+
+// As `lifeline agent init` prints it; the main side checks it again.
+const TLS_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
+
+/**
+ * The Agent section's problems the form can see before sending. The main side names only the section
+ * (`link`) for a wrong link, and the token is saved after the server: a bad one found then would leave
+ * the server saved without it, so its shape is checked first too.
+ */
+export function agentProblems(values: FormValues, tokenSaved: boolean): Partial<Record<FieldName, string>> {
+  const problems: Partial<Record<FieldName, string>> = {};
+  const host = values.agentHost.trim() !== '';
+  const port = portNumber(values.agentPort);
+  const fingerprint = values.agentFingerprint.trim();
+  if (!host && fingerprint !== '') problems.agentHost = 'Give the agent\'s host for the fingerprint to belong to, or clear the fingerprint';
+  if (host && (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535)) {
+    problems.agentPort = 'The agent port is a whole number from 1 to 65535: the agent\'s bridge port, 8899 unless changed';
+  }
+  if (fingerprint !== '' && !TLS_FINGERPRINT.test(fingerprint)) {
+    problems.agentFingerprint = 'Paste the "SHA256:…" that lifeline agent init printed (SHA256: and 43 characters), or leave it empty for plain TCP';
+  }
+  const token = agentTokenChange(values, tokenSaved);
+  if (typeof token === 'string' && (token.length < 16 || /\s/.test(token))) {
+    problems.agentToken = 'The agent token is the content of the agent\'s bridge.token file: at least 16 characters, no spaces';
+  }
+  if (values.tokenEdit === 'replace' && tokenSaved && token === undefined) problems.agentToken = 'Paste the new token, or keep the saved one';
+  if (!values.layers.some((choice) => choice.included)) problems.layers = 'Include at least one layer: commands need a way to reach the server';
+  return problems;
+}
+
+/** The layer list with the one at `index` moved one place up (-1) or down (+1); unchanged at either end. */
+export function moveLayer(layers: readonly LayerChoice[], index: number, step: -1 | 1): LayerChoice[] {
+  const to = index + step;
+  if (index < 0 || index >= layers.length || to < 0 || to >= layers.length) return [...layers];
+  const moved = [...layers];
+  [moved[index], moved[to]] = [moved[to]!, moved[index]!];
+  return moved;
+}
+
+/** Whether the Agent section opens expanded: it does once anything of the link differs from a new server's. */
+export function hasAgentSettings(link: ServerLink): boolean {
+  return (
+    link.agent !== null ||
+    link.agentTokenSaved ||
+    link.agentCommand !== null ||
+    link.triggerDir !== null ||
+    link.tmuxSocket !== null ||
+    link.layers.join() !== LINK_LAYERS.join()
+  );
 }
 
 export interface JumpServerChoice {
