@@ -180,12 +180,22 @@ test('server form: agent settings checked on their fields, the token write-only,
     await agent.getByRole('textbox', { name: 'TLS fingerprint', exact: true }).fill('SHA256:not-a-fingerprint');
     for (const layer of LAYERS) await agent.getByRole('checkbox', { name: new RegExp(`\\(${layer}\\)`) }).uncheck();
     await form.getByRole('button', { name: 'Add server' }).click();
-    await expect(page.getByTestId('form-message')).toHaveText('Please correct the 3 highlighted fields.');
+    // The form's own checks first: what never reaches the main side in a shape it could judge.
+    await expect(page.getByTestId('form-message')).toHaveText('Please correct the 2 highlighted fields.');
     const port = agent.getByRole('textbox', { name: 'Agent port', exact: true });
     await expect(port).toBeFocused();
     await expect(port).toHaveAccessibleDescription(/whole number from 1 to 65535/);
-    await expect(agent.getByRole('textbox', { name: 'TLS fingerprint', exact: true })).toHaveAccessibleDescription(/lifeline agent init printed/);
     await expect(agent.getByTestId('layer-order')).toContainText('Include at least one layer');
+    await expect(page.getByTestId('servers-empty')).toBeVisible();
+
+    // Then the main side's: its problem inside the link lands on the very field.
+    await port.fill('8899');
+    await agent.getByRole('checkbox', { name: /\(bridge\)/ }).check();
+    await form.getByRole('button', { name: 'Add server' }).click();
+    await expect(page.getByTestId('form-message')).toHaveText('Please correct the highlighted field.');
+    const fingerprint = agent.getByRole('textbox', { name: 'TLS fingerprint', exact: true });
+    await expect(fingerprint).toBeFocused();
+    await expect(fingerprint).toHaveAccessibleDescription(/as lifeline agent init prints it/);
     await expect(page.getByTestId('servers-empty')).toBeVisible();
   });
 

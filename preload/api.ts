@@ -54,7 +54,10 @@ export interface ApiError {
   ok: false;
   code: ErrorCode;
   message: string;
-  /** For VALIDATION and DUPLICATE_NAME: field name → what is wrong with it. */
+  /**
+   * For VALIDATION and DUPLICATE_NAME: field name → what is wrong with it. A field inside a nested object
+   * is named twice: by the object (`link`) and by its whole path (`link.agent.port`).
+   */
   fields?: Record<string, string>;
 }
 

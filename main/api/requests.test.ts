@@ -63,6 +63,14 @@ describe('dispatch', () => {
     expect(calls).toEqual([]);
   });
 
+  it('names a nested field by its object and by its whole path', async () => {
+    const { handlers } = recordingHandlers();
+    const link = { agent: { host: 'agent.example.com', port: 8899, tlsFingerprint: 'SHA1:abc' }, layers: ['bridge', 'bridge'] };
+    const result = await dispatch(handlers, 'createServer', [{ name: 'web', host: 'h', user: 'u', link }]);
+    if (result.ok) throw new Error('a bad link was accepted');
+    expect(result.fields).toMatchObject({ link: expect.stringContaining('SHA256'), 'link.agent.tlsFingerprint': expect.stringContaining('SHA256'), 'link.layers': expect.any(String) });
+  });
+
   it('refuses unknown methods, prototype names and wrong shapes as BAD_REQUEST', async () => {
     const { handlers, calls } = recordingHandlers();
     for (const [method, args] of [

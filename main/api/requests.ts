@@ -183,7 +183,11 @@ function describeInvalid(method: RequestName, error: z.ZodError): Result<never> 
   for (const issue of error.issues) {
     const [index, field] = issue.path;
     const argument = issue.path.length === 1 && typeof index === 'number' ? typedArguments[method]?.[index] : undefined;
-    if (issue.path.length >= 2 && typeof field === 'string') fields[field] ??= issue.message;
+    if (issue.path.length >= 2 && typeof field === 'string') {
+      fields[field] ??= issue.message;
+      // Inside a nested object (a server's link) the whole path too, so a form can mark the very field.
+      if (issue.path.length > 2) fields[issue.path.slice(1).join('.')] ??= issue.message;
+    }
     else if (argument) fields[argument] ??= issue.message;
     else {
       const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';

@@ -8,6 +8,7 @@ import {
   agentTokenChange,
   EMPTY_FORM,
   firstInvalidField,
+  formErrors,
   formMessage,
   formValuesOf,
   toServerInput,
@@ -61,9 +62,10 @@ export function ServerForm({ server: opened, onDone }: ServerFormProps) {
   });
 
   const showProblems = (problem: ApiError) => {
-    setErrors(problem.fields ?? {});
+    const fields = formErrors(problem.fields);
+    setErrors(fields);
     setMessage(formMessage(problem));
-    focusAfterRender.current = firstInvalidField(problem.fields) ?? null;
+    focusAfterRender.current = firstInvalidField(fields) ?? null;
   };
 
   const submit = async (event: FormEvent) => {

@@ -6,6 +6,7 @@ import {
   agentTokenChange,
   EMPTY_FORM,
   firstInvalidField,
+  formErrors,
   formMessage,
   formValuesOf,
   hasAgentSettings,
@@ -231,8 +232,6 @@ describe('agentProblems', () => {
   it('puts each problem on its own field, saying what to do', () => {
     expect(agentProblems({ ...linked, agentPort: '' }, false).agentPort).toMatch(/whole number from 1 to 65535/);
     for (const port of ['0', '65536', '88.5', 'web']) expect(agentProblems({ ...linked, agentPort: port }, false)).toHaveProperty('agentPort');
-    expect(agentProblems({ ...linked, agentFingerprint: 'SHA256:short' }, false).agentFingerprint).toMatch(/lifeline agent init/);
-    expect(agentProblems({ ...linked, agentFingerprint: `MD5:${FINGERPRINT.slice(7)}` }, false)).toHaveProperty('agentFingerprint');
     expect(agentProblems({ ...EMPTY_FORM, agentFingerprint: FINGERPRINT }, false).agentHost).toMatch(/clear the fingerprint/);
     expect(agentProblems({ ...linked, agentToken: 'too-short' }, false).agentToken).toMatch(/bridge\.token/);
     expect(agentProblems({ ...linked, agentToken: 'has a space inside it' }, false)).toHaveProperty('agentToken');
@@ -288,6 +287,21 @@ describe('firstInvalidField', () => {
   });
 });
 
+describe('formErrors', () => {
+  it('puts a problem inside the link on its own field, and drops the section-wide copy of it', () => {
+    const fields = { link: 'The TLS fingerprint is…', 'link.agent.tlsFingerprint': 'The TLS fingerprint is…', 'link.layers.1': 'Name each layer once' };
+    expect(formErrors(fields)).toEqual({ agentFingerprint: 'The TLS fingerprint is…', layers: 'Name each layer once' });
+    expect(formErrors({ link: 'x', 'link.agent': 'Give host and port' })).toEqual({ agentHost: 'Give host and port' });
+    expect(formErrors({ 'link.agentCommand.0': 'empty argument', name: 'Name is required' })).toEqual({ agentCommand: 'empty argument', name: 'Name is required' });
+  });
+
+  it('keeps the section-wide message when no path says where, and leaves out what the form does not show', () => {
+    expect(formErrors({ link: 'Choose at least one layer' })).toEqual({ link: 'Choose at least one layer' });
+    expect(formErrors({ keepaliveCountMax: 'x', 'link.unknown': 'y' })).toEqual({});
+    expect(formErrors(undefined)).toEqual({});
+  });
+});
+
 describe('formMessage', () => {
   it('shortens a validation message whose every problem is shown under its field', () => {
     const fields = { port: 'Port must be a number', tags: 'At most 20 tags' };
@@ -297,6 +311,8 @@ describe('formMessage', () => {
     expect(formMessage({ ok: false, code: 'VALIDATION', message: 'long', fields: { port: 'x' } })).toBe('Please correct the highlighted field.');
     // The main side names a wrong link by its section, which the form shows too.
     expect(formMessage({ ok: false, code: 'VALIDATION', message: 'long', fields: { link: 'Choose at least one layer' } })).toBe('Please correct the highlighted field.');
+    // A problem inside the link comes named twice (section and path) and is shown once.
+    expect(formMessage({ ok: false, code: 'VALIDATION', message: 'long', fields: { link: 'x', 'link.agent.port': 'x' } })).toBe('Please correct the highlighted field.');
     expect(formMessage({ ok: false, code: 'VALIDATION', message: 'long', fields: { jumpServerId: 'x', keyId: 'y' } })).toBe(
       'Please correct the 2 highlighted fields.',
     );

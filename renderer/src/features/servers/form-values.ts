@@ -14,8 +14,7 @@ export const FIELD_NAMES = [
   'jumpServerId',
   'strictHostKeyChecking',
   'tmuxSession',
-  // The Agent section. The main side reports every problem of a link as `link` (one message for the
-  // section); the form checks the shapes it can itself so that those land on their own field.
+  // The Agent section. `link` is a problem of the section as a whole (see formErrors).
   'link',
   'agentHost',
   'agentPort',
@@ -216,13 +215,11 @@ export function agentTokenChange(values: FormValues, tokenSaved: boolean): strin
   return token === '' ? undefined : token;
 }
 
-// As `lifeline agent init` prints it; the main side checks it again.
-const TLS_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
-
 /**
- * The Agent section's problems the form can see before sending. The main side names only the section
- * (`link`) for a wrong link, and the token is saved after the server: a bad one found then would leave
- * the server saved without it, so its shape is checked first too.
+ * The Agent section's problems that sending would not show on their own field: the token is saved after
+ * the server (a bad one found then would leave the server saved without it), a port that is not a number
+ * never reaches the main side as one, and a fingerprint or an empty layer list needs the host or the
+ * layers to make sense. The main side checks every field again (see formErrors).
  */
 export function agentProblems(values: FormValues, tokenSaved: boolean): Partial<Record<FieldName, string>> {
   const problems: Partial<Record<FieldName, string>> = {};
@@ -232,9 +229,6 @@ export function agentProblems(values: FormValues, tokenSaved: boolean): Partial<
   if (!host && fingerprint !== '') problems.agentHost = 'Give the agent\'s host for the fingerprint to belong to, or clear the fingerprint';
   if (host && (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535)) {
     problems.agentPort = 'The agent port is a whole number from 1 to 65535: the agent\'s bridge port, 8899 unless changed';
-  }
-  if (fingerprint !== '' && !TLS_FINGERPRINT.test(fingerprint)) {
-    problems.agentFingerprint = 'Paste the "SHA256:…" that lifeline agent init printed (SHA256: and 43 characters), or leave it empty for plain TCP';
   }
   const token = agentTokenChange(values, tokenSaved);
   if (typeof token === 'string' && (token.length < 16 || /\s/.test(token))) {
@@ -303,9 +297,43 @@ export function firstInvalidField(fields: Record<string, string> | undefined): F
  * The line above the buttons. A VALIDATION message lists every field's problem, which the form already
  * shows under each field, so it is shortened when every problem has its field on screen.
  */
+// Where the main side's paths inside the link (`link.agent.port`) are on the form.
+const LINK_FIELDS: readonly (readonly [string, FieldName])[] = [
+  ['link.agent.host', 'agentHost'],
+  ['link.agent.port', 'agentPort'],
+  ['link.agent.tlsFingerprint', 'agentFingerprint'],
+  ['link.agent', 'agentHost'],
+  ['link.agentCommand', 'agentCommand'],
+  ['link.triggerDir', 'triggerDir'],
+  ['link.tmuxSocket', 'tmuxSocket'],
+  ['link.layers', 'layers'],
+];
+
+/**
+ * The main side's field errors as the form's fields. A problem inside the link comes named both as `link`
+ * and by its path; the path puts it on its own field, and `link` then stays only when no path placed it.
+ */
+export function formErrors(fields: Record<string, string> | undefined): Partial<Record<FieldName, string>> {
+  const errors: Partial<Record<FieldName, string>> = {};
+  let placed = false;
+  for (const [key, message] of Object.entries(fields ?? {})) {
+    const field = fieldOf(key);
+    if (!field) continue;
+    if (key.includes('.')) placed = true;
+    errors[field] ??= message;
+  }
+  if (placed) delete errors.link;
+  return errors;
+}
+
+function fieldOf(key: string): FieldName | undefined {
+  if (key.includes('.')) return LINK_FIELDS.find(([path]) => key === path || key.startsWith(`${path}.`))?.[1];
+  return (FIELD_NAMES as readonly string[]).includes(key) ? (key as FieldName) : undefined;
+}
+
 export function formMessage(error: ApiError): string {
-  const fields = Object.keys(error.fields ?? {});
-  const allShown = fields.length > 0 && fields.every((name) => (FIELD_NAMES as readonly string[]).includes(name));
-  if (error.code !== 'VALIDATION' || !allShown) return error.message;
+  const allShown = Object.keys(error.fields ?? {}).every((key) => fieldOf(key) !== undefined);
+  const fields = Object.keys(formErrors(error.fields));
+  if (error.code !== 'VALIDATION' || fields.length === 0 || !allShown) return error.message;
   return fields.length === 1 ? 'Please correct the highlighted field.' : `Please correct the ${fields.length} highlighted fields.`;
 }
