@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { TextField } from '../../components/TextField';
 import { useAppStore } from '../../store/store-context';
-import { SelectField, type SelectOption } from '../servers/SelectField';
+import { SelectField, type SelectOption } from '../../components/SelectField';
 import { LINK_LAYERS } from '../servers/form-values';
 import { CHOSEN_SERVERS, EMPTY_RUN_FORM, runFormErrorsOf, toRunInput, type RunFormErrors, type RunFormField, type RunFormValues } from './run-form-values';
 import { targetOptions } from './targets';

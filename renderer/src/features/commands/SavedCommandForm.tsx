@@ -2,9 +2,9 @@ import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent 
 import type { SavedCommand } from '../../../../preload/api';
 import { TextField } from '../../components/TextField';
 import { useAppStore } from '../../store/store-context';
-import { CheckboxField } from '../servers/CheckboxField';
-import { SelectField } from '../servers/SelectField';
-import { TextAreaField } from '../servers/TextAreaField';
+import { CheckboxField } from '../../components/CheckboxField';
+import { SelectField } from '../../components/SelectField';
+import { TextAreaField } from '../../components/TextAreaField';
 import {
   EMPTY_SAVED_COMMAND,
   savedCommandErrorsOf,

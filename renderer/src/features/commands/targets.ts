@@ -1,5 +1,5 @@
 import type { SavedCommandTarget, Server } from '../../../../preload/api';
-import type { SelectOption } from '../servers/SelectField';
+import type { SelectOption } from '../../components/SelectField';
 
 // A target as the value of a <select>: "server:<id>" or "group:<id>". Ids never contain ":" at the
 // front, and the prefix keeps a server and a group with the same id apart.

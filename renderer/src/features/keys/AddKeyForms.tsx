@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'r
 import type { KeyInfo, Result } from '../../../../preload/api';
 import { TextField } from '../../components/TextField';
 import { useAppStore } from '../../store/store-context';
-import { SelectField } from '../servers/SelectField';
+import { SelectField } from '../../components/SelectField';
 
 interface AddKeyProps {
   onAdded(key: KeyInfo, how: 'generated' | 'imported'): void;

@@ -2,9 +2,9 @@ import { useId, useState } from 'react';
 import type { Server } from '../../../../preload/api';
 import { TextField } from '../../components/TextField';
 import { AgentTokenField } from './AgentTokenField';
-import { hasAgentSettings, type FieldName, type FormValues, type TextFieldName } from './form-values';
+import { opensAgentSection, type FieldName, type FormValues, type TextFieldName } from './form-values';
 import { LayerOrderField } from './LayerOrderField';
-import { TextAreaField } from './TextAreaField';
+import { TextAreaField } from '../../components/TextAreaField';
 import './agent-section.css';
 
 interface AgentSectionProps {
@@ -26,7 +26,7 @@ const SECTION_FIELDS: readonly FieldName[] = ['link', 'agentHost', 'agentPort', 
  * so focus can land on that field.
  */
 export function AgentSection({ server, tokenSaved, values, errors, change, register }: AgentSectionProps) {
-  const [expanded, setExpanded] = useState(() => (server ? hasAgentSettings(server.link) : false));
+  const [expanded, setExpanded] = useState(() => (server ? opensAgentSection(server.link) : false));
   const bodyId = useId();
   const shown = expanded || SECTION_FIELDS.some((name) => errors[name]);
 

@@ -3,8 +3,8 @@ import type { AuthMethod, HostKeyChecking, Server } from '../../../../preload/ap
 import { TextField } from '../../components/TextField';
 import { useAppStore } from '../../store/store-context';
 import { jumpServerChoices, type FieldName, type FormValues } from './form-values';
-import { CheckboxField } from './CheckboxField';
-import { SelectField, type SelectOption } from './SelectField';
+import { CheckboxField } from '../../components/CheckboxField';
+import { SelectField, type SelectOption } from '../../components/SelectField';
 import { ServerPasswordField } from './ServerPasswordField';
 
 interface SshSectionProps {

@@ -9,7 +9,7 @@ import {
   formErrors,
   formMessage,
   formValuesOf,
-  hasAgentSettings,
+  opensAgentSection,
   jumpServerChoices,
   moveLayer,
   toServerInput,
@@ -196,12 +196,12 @@ describe('the agent link', () => {
   });
 
   it('folds the section away only for a server with nothing of a link', () => {
-    expect(hasAgentSettings(server('bare').link)).toBe(false);
-    expect(hasAgentSettings(LINKED)).toBe(true);
+    expect(opensAgentSection(server('bare').link)).toBe(false);
+    expect(opensAgentSection(LINKED)).toBe(true);
     const bare = server('bare').link;
-    expect(hasAgentSettings({ ...bare, agentTokenSaved: true })).toBe(true);
-    expect(hasAgentSettings({ ...bare, triggerDir: '/t' })).toBe(true);
-    expect(hasAgentSettings({ ...bare, layers: ['tmux', 'bridge', 'trigger', 'exec'] })).toBe(true);
+    expect(opensAgentSection({ ...bare, agentTokenSaved: true })).toBe(true);
+    expect(opensAgentSection({ ...bare, triggerDir: '/t' })).toBe(true);
+    expect(opensAgentSection({ ...bare, layers: ['tmux', 'bridge', 'trigger', 'exec'] })).toBe(true);
   });
 });
 

@@ -249,7 +249,7 @@ export function moveLayer(layers: readonly LayerChoice[], index: number, step: -
 }
 
 /** Whether the Agent section opens expanded: it does once anything of the link differs from a new server's. */
-export function hasAgentSettings(link: ServerLink): boolean {
+export function opensAgentSection(link: ServerLink): boolean {
   return (
     link.agent !== null ||
     link.agentTokenSaved ||
