@@ -1,22 +1,12 @@
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../cli';
 import { startRemoteAgent, TEST_BRIDGE_TOKEN, type RemoteAgent } from '../links/adapters/testing/remote-agent';
-import type { CliIo } from './io';
+import { lifeline } from './testing/run-cli';
 
 // `lifeline servers add --agent …`, `run` and `links` in-process against a real agent's socket bridge
 // (adapters/testing), with the vault opened from LIFELINE_VAULT_PASSPHRASE as a script would.
-
-async function lifeline(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line), signals: new EventEmitter() };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('lifeline servers add --agent, run and links', () => {
   let home: string;

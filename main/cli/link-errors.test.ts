@@ -1,4 +1,4 @@
-import { EventEmitter, once } from 'node:events';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTED } from '../../agent/log/loggable';
 import { LineReader, toLine } from '../../agent/protocol/lines';
-import { main } from '../cli';
-import type { CliIo } from './io';
+import { lifeline } from './testing/run-cli';
 
 // `lifeline run` and `lifeline links` print what went wrong on each layer, and those texts carry what
 // the agent said. Here the agent is a peer on 127.0.0.1 that answers every hello with a refusal quoting
@@ -15,14 +14,6 @@ import type { CliIo } from './io';
 
 const TOKEN = 'cli-redaction-token-0123456789abcdef';
 const PASSWORD = 'hunter2-is-not-a-password';
-
-async function lifeline(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line), signals: new EventEmitter() };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('error texts of lifeline run and links', () => {
   let home: string;

@@ -1,27 +1,18 @@
 import { spawn } from 'node:child_process';
-import { EventEmitter, once } from 'node:events';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../cli';
 import { makeTestKey } from '../ssh/testing/keys';
 import { run } from '../ssh/testing/run';
 import { startSshd, type TestSshd } from '../ssh/testing/sshd';
-import type { CliIo } from './io';
+import { lifeline } from './testing/run-cli';
 
 // `lifeline keys|servers|exec` in-process against OpenSSH's sshd, with the vault opened from
 // LIFELINE_VAULT_PASSPHRASE as a script would, and no terminal to ask anything on.
 
 const PASSPHRASE = 'a long vault passphrase';
-
-async function lifeline(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line), signals: new EventEmitter() };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('lifeline keys, servers and exec', () => {
   let home: string;

@@ -7,6 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Server, WireCall, WireReply } from '../../../preload/api';
 import type { Bridge, ConnectionState } from './connection';
 import { connectWebSocketApi, retryDelay, type WebSocketApiOptions } from './websocket';
+import { testServer } from '../testing/server-fixture';
 
 /** A real WebSocket server on 127.0.0.1 speaking the console's wire format; each test scripts its answers. */
 class WireServer {
@@ -102,28 +103,7 @@ async function untilState(bridge: Bridge, state: ConnectionState): Promise<void>
   await vi.waitFor(() => expect(bridge.connection.current()).toBe(state), { timeout: 5_000, interval: 5 });
 }
 
-const server1: Server = {
-  id: 's1',
-  name: 'web-1',
-  host: '10.0.0.1',
-  port: 22,
-  user: 'deploy',
-  tags: ['web'],
-  group: null,
-  groupId: null,
-  auth: 'agent',
-  keyId: null,
-  jumpServerId: null,
-  agentForwarding: false,
-  strictHostKeyChecking: 'ask',
-  keepaliveInterval: 10,
-  keepaliveCountMax: 3,
-  tmuxSession: null,
-  sessionLog: false,
-  link: { agent: null, agentTokenSaved: false, agentCommand: null, triggerDir: null, tmuxSocket: null, layers: ['bridge', 'tmux', 'trigger', 'exec'] },
-  createdAt: '2025-01-01T00:00:00.000Z',
-  updatedAt: '2025-01-01T00:00:00.000Z',
-};
+const server1: Server = testServer('s1', { name: 'web-1', host: '10.0.0.1', user: 'deploy', tags: ['web'] });
 
 afterEach(async () => {
   bridges.splice(0).forEach((bridge) => bridge.close());

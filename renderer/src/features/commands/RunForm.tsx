@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { TextField } from '../../components/TextField';
+import { useFormFocus } from '../../components/use-form-focus';
 import { useAppStore } from '../../store/store-context';
 import { SelectField, type SelectOption } from '../../components/SelectField';
 import { LINK_LAYERS } from '../servers/form-values';
@@ -25,22 +26,7 @@ export function RunForm({ onNotice }: RunFormProps) {
   const [values, setValues] = useState<RunFormValues>(EMPTY_RUN_FORM);
   const [errors, setErrors] = useState<RunFormErrors>({});
   const [running, setRunning] = useState(false);
-  const inputs = useRef<Partial<Record<RunFormField, HTMLElement | null>>>({});
-  const focusAfterRender = useRef<RunFormField | null>(null);
-  const mounted = useRef(true);
-
-  useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
-
-  useEffect(() => {
-    const field = focusAfterRender.current;
-    focusAfterRender.current = null;
-    if (field) inputs.current[field]?.focus();
-  });
+  const { inputs, focusAfterRender, mounted } = useFormFocus<RunFormField>(null);
 
   const showErrors = (next: RunFormErrors) => {
     setErrors(next);

@@ -1,6 +1,7 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { SavedCommand } from '../../../../preload/api';
 import { TextField } from '../../components/TextField';
+import { useFormFocus } from '../../components/use-form-focus';
 import { useAppStore } from '../../store/store-context';
 import { CheckboxField } from '../../components/CheckboxField';
 import { SelectField } from '../../components/SelectField';
@@ -32,24 +33,8 @@ export function SavedCommandForm({ command, onDone }: SavedCommandFormProps) {
   const [errors, setErrors] = useState<SavedCommandErrors>({});
   const [message, setMessage] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  const inputs = useRef<Partial<Record<SavedCommandField, HTMLElement | null>>>({});
-  const focusAfterRender = useRef<SavedCommandField | null>('name');
-  const mounted = useRef(true);
+  const { inputs, focusAfterRender, mounted } = useFormFocus<SavedCommandField>('name');
   const headingId = useId();
-
-  useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
-
-  // After each render: focus moves once the fields show their new state.
-  useEffect(() => {
-    const field = focusAfterRender.current;
-    focusAfterRender.current = null;
-    if (field) inputs.current[field]?.focus();
-  });
 
   const showErrors = (next: SavedCommandErrors, text: string) => {
     setErrors(next);

@@ -1,38 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { LinkStatus, Server, ServerLink } from '../../../../preload/api';
+import { testServer } from '../../testing/server-fixture';
 import { buildMatrix, MATRIX_LAYERS, type ActiveCell, type UnsetCell } from './link-matrix';
 
 function server(name: string, link: Partial<ServerLink> = {}, tmuxSession: string | null = 'ops'): Server {
-  return {
-    id: `id-${name}`,
-    name,
-    host: '127.0.0.1',
-    port: 22,
-    user: 'root',
-    tags: [],
-    group: null,
-    groupId: null,
-    auth: 'agent',
-    keyId: null,
-    jumpServerId: null,
-    agentForwarding: false,
-    strictHostKeyChecking: 'ask',
-    keepaliveInterval: 10,
-    keepaliveCountMax: 3,
-    tmuxSession,
-    sessionLog: false,
-    link: {
-      agent: { host: '127.0.0.1', port: 8899, tlsFingerprint: null },
-      agentTokenSaved: true,
-      agentCommand: null,
-      triggerDir: '/var/lib/lifeline/trigger',
-      tmuxSocket: null,
-      layers: ['bridge', 'tmux', 'trigger', 'exec'],
-      ...link,
-    },
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
+  const agent: ServerLink = {
+    agent: { host: '127.0.0.1', port: 8899, tlsFingerprint: null },
+    agentTokenSaved: true,
+    agentCommand: null,
+    triggerDir: '/var/lib/lifeline/trigger',
+    tmuxSocket: null,
+    layers: ['bridge', 'tmux', 'trigger', 'exec'],
   };
+  return testServer(`id-${name}`, { name, host: '127.0.0.1', user: 'root', tmuxSession, link: { ...agent, ...link } });
 }
 
 function status(of: Server, layer: LinkStatus['layer'], patch: Partial<LinkStatus> = {}): LinkStatus {

@@ -1,6 +1,7 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ApiError, Server } from '../../../../preload/api';
 import { TextField } from '../../components/TextField';
+import { useFormFocus } from '../../components/use-form-focus';
 import { useAppStore } from '../../store/store-context';
 import { AgentSection } from './AgentSection';
 import {
@@ -42,24 +43,8 @@ export function ServerForm({ server: opened, onDone }: ServerFormProps) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [message, setMessage] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  const inputs = useRef<Partial<Record<FieldName, HTMLElement | null>>>({});
-  const focusAfterRender = useRef<FieldName | null>('name');
-  const mounted = useRef(true);
+  const { inputs, focusAfterRender, mounted } = useFormFocus<FieldName>('name');
   const headingId = useId();
-
-  useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
-
-  // Runs after every render: focus moves once the fields show their new state (aria-invalid included).
-  useEffect(() => {
-    const field = focusAfterRender.current;
-    focusAfterRender.current = null;
-    if (field) inputs.current[field]?.focus();
-  });
 
   const showProblems = (problem: ApiError) => {
     const fields = formErrors(problem.fields);

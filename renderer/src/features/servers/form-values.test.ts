@@ -15,32 +15,7 @@ import {
   toServerInput,
   type LayerChoice,
 } from './form-values';
-
-function server(id: string, more: Partial<Server> = {}): Server {
-  return {
-    id,
-    name: id,
-    host: `${id}.example.com`,
-    port: 22,
-    user: 'ops',
-    tags: [],
-    group: null,
-    groupId: null,
-    auth: 'agent',
-    keyId: null,
-    jumpServerId: null,
-    agentForwarding: false,
-    strictHostKeyChecking: 'ask',
-    keepaliveInterval: 10,
-    keepaliveCountMax: 3,
-    tmuxSession: null,
-    sessionLog: false,
-    link: { agent: null, agentTokenSaved: false, agentCommand: null, triggerDir: null, tmuxSocket: null, layers: ['bridge', 'tmux', 'trigger', 'exec'] },
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
-    ...more,
-  };
-}
+import { testServer } from '../../testing/server-fixture';
 
 describe('toServerInput', () => {
   it('splits comma-separated tags, dropping blanks, and reads the port as a number', () => {
@@ -86,13 +61,13 @@ describe('toServerInput', () => {
 
 describe('formValuesOf', () => {
   it('round-trips a stored server through the form', () => {
-    const values = formValuesOf(server('db-1', { host: '::1', port: 2200, user: 'root', tags: ['db', 'eu'] }));
+    const values = formValuesOf(testServer('db-1', { host: '::1', port: 2200, user: 'root', tags: ['db', 'eu'] }));
     expect(values).toMatchObject({ name: 'db-1', host: '::1', port: '2200', user: 'root', group: '', tags: 'db, eu', jumpServerId: '', tmuxSession: '' });
     expect(toServerInput(values)).toMatchObject({ name: 'db-1', host: '::1', port: 2200, user: 'root', group: '', tags: ['db', 'eu'] });
   });
 
   it('carries every setting of the edited server, shown or not, so saving changes only what was edited', () => {
-    const stored = server('web-1', {
+    const stored = testServer('web-1', {
       port: 2222,
       tags: ['web'],
       group: 'prod',
@@ -129,7 +104,7 @@ const LINKED: Server['link'] = {
 
 describe('the agent link', () => {
   it('round-trips a server\'s link, listing left-out layers after the chosen ones', () => {
-    const values = formValuesOf(server('app-1', { link: LINKED }));
+    const values = formValuesOf(testServer('app-1', { link: LINKED }));
     expect(values).toMatchObject({
       agentHost: '10.0.0.5',
       agentPort: '9443',
@@ -196,9 +171,9 @@ describe('the agent link', () => {
   });
 
   it('folds the section away only for a server with nothing of a link', () => {
-    expect(opensAgentSection(server('bare').link)).toBe(false);
+    expect(opensAgentSection(testServer('bare').link)).toBe(false);
     expect(opensAgentSection(LINKED)).toBe(true);
-    const bare = server('bare').link;
+    const bare = testServer('bare').link;
     expect(opensAgentSection({ ...bare, agentTokenSaved: true })).toBe(true);
     expect(opensAgentSection({ ...bare, triggerDir: '/t' })).toBe(true);
     expect(opensAgentSection({ ...bare, layers: ['tmux', 'bridge', 'trigger', 'exec'] })).toBe(true);
@@ -247,10 +222,10 @@ describe('agentProblems', () => {
 });
 
 describe('jumpServerChoices', () => {
-  const bastion = server('bastion');
-  const inner = server('inner', { jumpServerId: 'bastion' });
-  const deep = server('deep', { jumpServerId: 'inner' });
-  const lone = server('lone');
+  const bastion = testServer('bastion');
+  const inner = testServer('inner', { jumpServerId: 'bastion' });
+  const deep = testServer('deep', { jumpServerId: 'inner' });
+  const lone = testServer('lone');
 
   it('offers every server to a new one', () => {
     expect(jumpServerChoices([bastion, deep, inner, lone], null)).toEqual([
@@ -268,7 +243,7 @@ describe('jumpServerChoices', () => {
   });
 
   it('keeps a jump server that is gone as a choice, so the select shows what is stored', () => {
-    const orphan = server('orphan', { jumpServerId: 'deleted-id' });
+    const orphan = testServer('orphan', { jumpServerId: 'deleted-id' });
     expect(jumpServerChoices([orphan, lone], orphan)).toEqual([
       { id: 'lone', label: 'lone (ops@lone.example.com)' },
       { id: 'deleted-id', label: 'A server that no longer exists' },
