@@ -15,6 +15,7 @@ import { finishFrameWatch, idleFrameGaps, startFrameWatch, type FrameWatch } fro
 import { startLocalAgent, type LocalAgent } from './support/link-local-agent';
 import { recordBench, type BenchRow } from './support/record';
 import { quantile } from './support/stats';
+import { CHROMIUM_LAUNCH } from '../e2e/chromium-launch';
 
 const SERVERS = 50;
 const CONCURRENCY = 10;
@@ -31,7 +32,6 @@ const IDLE_MS = 1500;
 /** The issue's "the UI stays responsive": no frame waits longer than this while results stream in. */
 const GOAL_MAX_GAP_MS = 200;
 const VIEWPORT = { width: 1400, height: 1000 };
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 type RunEventReply = { type: 'event'; name: 'commandRun'; value: CommandRunEvent };
 
@@ -52,7 +52,7 @@ describe('one command on 50 servers from the Commands page', () => {
       agents.push(await startLocalAgent(agentDir, `bench-ui-bulk-token-${index}-${randomUUID()}`));
     }
     web = await WebConsoleProcess.start(join(dir, 'home'));
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch(CHROMIUM_LAUNCH);
     context = await browser.newContext({ viewport: VIEWPORT });
     // The browser signs in with the one-time link; the benchmark's API client borrows that session.
     const signIn = await context.newPage();

@@ -13,6 +13,7 @@ import { pidWithEnv, watchPeakRss } from './support/peak-rss';
 import { recordBench } from './support/record';
 import { floodText, LINE_COLUMNS } from './support/flood-text';
 import { floodXtermAlone } from './support/xterm-alone';
+import { CHROMIUM_LAUNCH } from '../e2e/chromium-launch';
 
 const LINES = 1_040_000;
 const MARKER = 'END-MARKER';
@@ -22,7 +23,6 @@ const PEER_COLS = 150;
 const GOAL_MIB_PER_S = 20e6 / 1024 ** 2;
 const FLOOD_LIMIT_MS = 120_000;
 const SIZE = { width: 1280, height: 800 };
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const mibPerSecond = (bytes: number, ms: number): number => bytes / 1024 ** 2 / (ms / 1000);
 
@@ -55,7 +55,7 @@ describe('terminal flood', () => {
     writeFileSync(file, text, { mode: 0o644 });
     web = await WebConsoleProcess.start(home);
     // Without WebGL xterm uses its DOM renderer, whose rows can be read (as in e2e/terminals.spec.ts).
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--disable-webgl'] });
+    browser = await chromium.launch({ ...CHROMIUM_LAUNCH, args: [...CHROMIUM_LAUNCH.args, '--disable-webgl'] });
   });
 
   afterAll(async () => {

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CHROMIUM_LAUNCH } from './chromium-launch';
 
 const ROOT = resolve(__dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = CHROMIUM_LAUNCH.executablePath;
 
 /**
  * Fails early with what to do instead of one timeout per test, and lets the launcher rebuild out/ once
