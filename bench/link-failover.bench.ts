@@ -1,20 +1,15 @@
 // Issue 5, failover: the agent's bridge listener is killed, and the next command completes over the next
 // layer (tmux) through the real LinkManager; against the same command sent straight over tmux.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRemoteAgent, type RemoteAgent } from '../main/links/adapters/testing/remote-agent';
+import { startRemoteAgent, TEST_BRIDGE_TOKEN, type RemoteAgent } from '../main/links/adapters/testing/remote-agent';
 import type { LinkManager } from '../main/links/manager';
 import type { CommandRecord } from '../main/store/command-ledger';
 import { alternate, timed } from './support/alternate';
 import { openBenchDesktop, REQUESTED_BY, type BenchDesktop } from './support/link-desktop';
-import { startLocalAgent, type LocalAgent } from './support/link-local-agent';
 import { p50p99Rows, spread } from './support/link-rows';
 import { quantile } from './support/stats';
 import { recordBench } from './support/record';
 
-const TOKEN = 'bench-failover-token-0123456789abcdef';
 const WARMUP = 1;
 // A round is two commands over tmux (~0.2 s each here), or ~5 s should a bridge attempt wait out the
 // manager's limit again: 10 rounds bound the benchmark either way.
@@ -22,24 +17,20 @@ const RUNS = 10;
 const by = { requestedBy: REQUESTED_BY };
 
 describe('failover from a killed bridge', () => {
-  let dir: string;
   let remote: RemoteAgent | undefined;
-  let bridge: LocalAgent | undefined;
   let desktop: BenchDesktop | undefined;
   let manager: LinkManager | undefined;
   let serverId: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-failover-'));
-    remote = await startRemoteAgent({ serve: false });
+    remote = await startRemoteAgent({ serve: true });
     const socketName = await remote.startTmux('work');
-    bridge = await startLocalAgent(dir, TOKEN);
     desktop = await openBenchDesktop();
     const { sshd } = remote;
     serverId = desktop.addServer(
       { name: 'box', host: sshd.host, port: sshd.port, user: sshd.user },
-      { agent: { host: '127.0.0.1', port: bridge.port, tlsFingerprint: null }, agentCommand: remote.target.remoteCommand, tmuxSession: 'work', tmuxSocket: socketName, layers: ['bridge', 'tmux', 'exec'] },
-      TOKEN,
+      { agent: { host: '127.0.0.1', port: remote.target.agent!.port, tlsFingerprint: null }, agentCommand: remote.target.remoteCommand, tmuxSession: 'work', tmuxSocket: socketName, layers: ['bridge', 'tmux', 'exec'] },
+      TEST_BRIDGE_TOKEN,
     );
     const connection = remote.connection;
     // The manager's defaults (5 s per attempt over the bridge): a refused connection must not wait for them.
@@ -48,14 +39,12 @@ describe('failover from a killed bridge', () => {
   afterAll(async () => {
     await manager?.dispose();
     desktop?.dispose();
-    await bridge?.close();
     await remote?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('failover: bridge listener killed → command done over tmux, through LinkManager', async ({ task }) => {
     const links = manager as LinkManager;
-    const agent = bridge as LocalAgent;
+    const agent = remote as RemoteAgent;
     const records: CommandRecord[] = [];
     let staleAfterRestart = 0;
     const samples = await alternate({
@@ -93,7 +82,7 @@ describe('failover from a killed bridge', () => {
     const bridgeFailures = records.map((record) => record.attempts[0]?.latencyMs ?? Number.NaN);
     recordBench(task, {
       rows: p50p99Rows('failover: bridge listener killed → `true` done over tmux vs `true` straight over tmux', samples, { atMost: 1000, absolute: true }),
-      method: `LinkManager (the manager's default per-layer limits) over a real desktop store, a server whose layers are bridge, tmux, exec. The bridge is the agent's BridgeServer and CommandExecutor in this process (so that it can be killed and restarted on its port each round; its ledger is its own, which this benchmark does not need, since nothing reaches it after the kill); tmux and exec reach OpenSSH's sshd, a tmux session of the server's user and the agent's run-command there. Each round: the bridge started, one command over it (so the BridgeAdapter holds a live connection), then timed from the listener's close (BridgeServer.close(0), its connections cut) until the next command's record is back: every such record shows two attempts, the bridge's failed and the tmux one ok. Commands after a restart that still failed over (a connection kept from before the restart, dead when used): ${staleAfterRestart} of ${WARMUP + RUNS}. How the bridge attempts failed: ${[...codes].map(([code, count]) => `${count}× ${code}`).join(', ')}. The bridge attempt's own share: ${bridgeFailures.length ? `p50 ${quantile(bridgeFailures, 0.5)} ms` : 'none'} (ledger latency, whole ms). Peer: the same command with the layer forced to tmux, so the difference is what failing over costs. ${RUNS} runs a side after ${WARMUP} warm-up round, alternating. Ours ${spread(samples.ours)}; peer ${spread(samples.peer)}. Goal: p50 ≤ 1 s absolute (the issue: under 1 s).`,
+      method: `LinkManager (the manager's default per-layer limits) over a real desktop store, a server whose layers are bridge, tmux, exec. Every layer reaches OpenSSH's sshd on loopback and the agent running as the server's user over one ledger: its socket bridge (closed with its connections, then opened again on its port, by signals to the agent process), a tmux session of that user, and the agent's run-command. Each round: the bridge started, one command over it (so the BridgeAdapter holds a live connection), then timed from the listener's close (its connections cut) until the next command's record is back: every such record shows two attempts, the bridge's failed and the tmux one ok. Commands after a restart that still failed over (a connection kept from before the restart, dead when used): ${staleAfterRestart} of ${WARMUP + RUNS}. How the bridge attempts failed: ${[...codes].map(([code, count]) => `${count}× ${code}`).join(', ')}. The bridge attempt's own share: ${bridgeFailures.length ? `p50 ${quantile(bridgeFailures, 0.5)} ms` : 'none'} (ledger latency, whole ms). Peer: the same command with the layer forced to tmux, so the difference is what failing over costs. ${RUNS} runs a side after ${WARMUP} warm-up round, alternating. Ours ${spread(samples.ours)}; peer ${spread(samples.peer)}. Goal: p50 ≤ 1 s absolute (the issue: under 1 s).`,
     });
   });
 });

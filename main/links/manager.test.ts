@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -153,6 +153,34 @@ describe('LinkManager', () => {
       manager.startProbing();
     });
     expect(store.linkSamples.since(serverId, '0').length).toBeGreaterThanOrEqual(before + 6);
+  });
+
+  it('falls over hop by hop as layers break, each hop in the ledger, and goes back to the bridge once a probe finds it', async () => {
+    store.serverLinks.update(serverId, { layers: ALL });
+    const hops = async (): Promise<string[]> => {
+      const record = await manager.run(serverId, { argv: ['echo', 'hop'] }, by);
+      expect(record).toMatchObject({ state: 'finished', exitCode: 0, stdout: 'hop\n' });
+      const ledger = store.commands.get(record.id)?.attempts.map((attempt) => `${attempt.layer} ${attempt.outcome}`);
+      expect(ledger).toEqual(record.attempts.map((attempt) => `${attempt.layer} ${attempt.outcome}`));
+      return ledger ?? [];
+    };
+    await remote.stopBridge();
+    expect(await hops()).toEqual(['bridge failed', 'tmux ok']);
+    await remote.sh(['tmux', '-L', socketName, 'kill-server']);
+    expect(await hops()).toEqual(['bridge failed', 'tmux failed', 'trigger ok']);
+    const triggerDir = remote.target.triggerDir!;
+    chmodSync(triggerDir, 0o500);
+    try {
+      expect(await hops()).toEqual(['bridge failed', 'tmux failed', 'trigger failed', 'exec ok']);
+    } finally {
+      chmodSync(triggerDir, 0o700);
+    }
+
+    await remote.startBridge();
+    await remote.startTmux('work');
+    await manager.probeAll([serverId]);
+    expect(states()).toMatchObject({ bridge: 'up', tmux: 'up', trigger: 'up', exec: 'up' });
+    expect(await hops()).toEqual(['bridge ok']);
   });
 
   it('fails over to the next layer when the bridge is gone, with both attempts in the ledger', async () => {

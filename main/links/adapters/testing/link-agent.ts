@@ -4,7 +4,8 @@
 //   node link-agent.cjs serve <data dir>
 //     socket bridge on 127.0.0.1:0 (token from <data dir>/bridge.token) and the trigger watcher on
 //     <data dir>/trigger, over the command ledger in <data dir>/agent.db; prints {"bridgePort":N} once
-//     both run, and stops on SIGTERM
+//     both run, closes the bridge alone on SIGUSR1 (the trigger watcher keeps running) and opens it again on the same
+//     port on SIGUSR2, and stops on SIGTERM
 //   node link-agent.cjs run-command <data dir> ARGS…
 //     `lifeline agent run-command ARGS…` on the same ledger, as the tmux and exec layers start it
 import { readFileSync } from 'node:fs';
@@ -35,14 +36,23 @@ async function serve(): Promise<void> {
   const log = new Logger(new LogOutput({ sinks: [process.stderr], level: 'warn' }));
   const db = openCommandsDatabase(dbFile);
   const executor = new CommandExecutor({ db, options: COMMANDS });
-  const bridge = new BridgeServer(
-    { host: '127.0.0.1', port: 0, token: readFileSync(join(dataDir, 'bridge.token'), 'utf8').trim() },
-    testHandlers({ run: (params, onOutput) => executor.run(params, 'bridge', onOutput), commandGet: (id) => executor.get(id) }),
-    log,
-  );
+  const token = readFileSync(join(dataDir, 'bridge.token'), 'utf8').trim();
+  const handlers = testHandlers({ run: (params, onOutput) => executor.run(params, 'bridge', onOutput), commandGet: (id) => executor.get(id) });
+  let bridge = new BridgeServer({ host: '127.0.0.1', port: 0, token }, handlers, log);
   const trigger = new TriggerWatcher({ dir: join(dataDir, 'trigger'), rescanMs: 500, retentionMs: 3_600_000, maxFileBytes: 64 * 1024 }, (params) => executor.run(params, 'trigger'), log);
   const { port } = await bridge.listen();
   await trigger.start();
+  let open = true;
+  process.on('SIGUSR1', () => {
+    open = false;
+    void bridge.close(0);
+  });
+  process.on('SIGUSR2', () => {
+    if (open) return;
+    open = true;
+    bridge = new BridgeServer({ host: '127.0.0.1', port, token }, handlers, log);
+    void bridge.listen();
+  });
   process.once('SIGTERM', () => {
     void (async () => {
       await bridge.close(1000);

@@ -3,6 +3,8 @@
 // run-command script for the tmux and exec layers, all over one command ledger.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
@@ -36,6 +38,10 @@ export interface RemoteAgent {
   startTmux(session: string): Promise<string>;
   /** Lines in a file under dataDir (0 when it does not exist): how often a command with a side effect ran. */
   linesIn(name: string): number;
+  /** Closes the agent's bridge listener and its connections; the trigger watcher keeps running. */
+  stopBridge(): Promise<void>;
+  /** Opens the bridge again on its port after stopBridge. */
+  startBridge(): Promise<void>;
   /** Stops the agent process (SIGTERM); the run-command script keeps working. */
   stopAgent(): Promise<void>;
   /** Ends the agent, the connection, sshd and the user (with every process of theirs, tmux included), and deletes the files. */
@@ -85,6 +91,10 @@ export async function startRemoteAgent(options: { serve: boolean }): Promise<Rem
       const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(kill);
+    };
+    const signalAgent = (signal: NodeJS.Signals) => {
+      if (!agent) throw new Error('The test agent does not run: start it with { serve: true }.');
+      agent.kill(signal);
     };
     if (options.serve) {
       agent = spawn(process.execPath, [script, 'serve', dataDir], { ...owner, cwd: dataDir, env: { ...env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -141,6 +151,14 @@ export async function startRemoteAgent(options: { serve: boolean }): Promise<Rem
           return 0;
         }
       },
+      stopBridge: async () => {
+        signalAgent('SIGUSR1');
+        await untilBridge(bridgePort, 'refused');
+      },
+      startBridge: async () => {
+        signalAgent('SIGUSR2');
+        await untilBridge(bridgePort, 'accepted');
+      },
       stopAgent,
       stop,
     };
@@ -166,4 +184,15 @@ async function readyPort(child: ChildProcess): Promise<number> {
   } finally {
     lines.close();
   }
+}
+
+/** Resolves once connections to 127.0.0.1:port are refused, or accepted (within 5 s). */
+async function untilBridge(port: number, wanted: 'refused' | 'accepted'): Promise<void> {
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; await sleep(20)) {
+    const socket = connect({ host: '127.0.0.1', port });
+    const accepted = await once(socket, 'connect').then(() => true, () => false);
+    socket.destroy();
+    if (accepted === (wanted === 'accepted')) return;
+  }
+  throw new Error(`The test agent's bridge at 127.0.0.1:${port} was not ${wanted} within 5 s of the signal.`);
 }
