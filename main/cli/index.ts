@@ -1,18 +1,11 @@
-import { runAgentCli } from '../../agent/cli';
 import { resolveDataDir } from '../../agent/data-dir';
 import { version } from '../../agent/version';
-import { StoreError } from '../../agent/store/sqlite';
-import { openCliContext, type CliContext } from './context';
-import { runDesktop } from './desktop';
-import { runExec } from './exec';
-import { refuse, say, type AppPaths, type CliIo } from './io';
-import { runKeys } from './keys';
-import { runLinks } from './links';
-import { runRun } from './run';
-import { runServers } from './servers';
-import { CliRefusal } from './vault-access';
-import { DEFAULT_WEB_PORT, runWeb } from './web';
+import type { CliContext } from './context';
+import { DEFAULT_WEB_PORT, refuse, say, type AppPaths, type CliIo } from './io';
 import { splitAtRemoteCommand } from './remote-command';
+
+// Each command's code is loaded when that command runs: `lifeline agent run-command`, which the tmux and
+// exec layers start for every command they carry, then does not load the web console, SSH or the vault.
 
 const USAGE = `Usage: lifeline [command] [options]
 
@@ -59,28 +52,38 @@ Data lives in $LIFELINE_HOME, else ${resolveDataDir({}, process.platform)}.`;
 /** Runs the command line and resolves with the exit code (see EXIT_USAGE in io.ts). */
 export async function runCli(argv: string[], io: CliIo, paths: AppPaths): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === 'agent') return runAgentCli(rest, io);
+  if (first === 'agent') return (await import('../../agent/cli')).runAgentCli(rest, io);
   if (first === '-v' || first === '--version') return say(io, version);
   if (wantsHelp(argv)) return say(io, USAGE);
   switch (first) {
     case undefined:
-      return runDesktop([], io, paths);
+      return (await import('./desktop')).runDesktop([], io, paths);
     case 'desktop':
-      return runDesktop(rest, io, paths);
+      return (await import('./desktop')).runDesktop(rest, io, paths);
     case 'web':
-      return runWeb(rest, io, paths);
-    case 'keys':
+      return (await import('./web')).runWeb(rest, io, paths);
+    case 'keys': {
+      const { runKeys } = await import('./keys');
       return withContext(io, (context) => runKeys(rest, io, context));
-    case 'servers':
+    }
+    case 'servers': {
+      const { runServers } = await import('./servers');
       return withContext(io, (context) => runServers(rest, io, context));
-    case 'exec':
+    }
+    case 'exec': {
+      const { runExec } = await import('./exec');
       return withContext(io, (context) => runExec(rest, io, context));
-    case 'run':
+    }
+    case 'run': {
+      const { runRun } = await import('./run');
       return withContext(io, (context) => runRun(rest, io, context));
-    case 'links':
+    }
+    case 'links': {
+      const { runLinks } = await import('./links');
       return withContext(io, (context) => runLinks(rest, io, context));
+    }
     default:
-      if (first.startsWith('-')) return runDesktop(argv, io, paths);
+      if (first.startsWith('-')) return (await import('./desktop')).runDesktop(argv, io, paths);
       io.err(`lifeline: unknown command "${first}". Run "lifeline --help" for the commands.`);
       return 2;
   }
@@ -93,6 +96,7 @@ function wantsHelp(argv: string[]): boolean {
 
 /** Runs an SSH command with the data folder open; refusals and bad options are one line and exit code 2. */
 async function withContext(io: CliIo, command: (context: CliContext) => Promise<number>): Promise<number> {
+  const [{ openCliContext }, { StoreError }, { CliRefusal }] = await Promise.all([import('./context'), import('../../agent/store/sqlite'), import('./vault-access')]);
   let context: CliContext;
   try {
     context = openCliContext(process.env);

@@ -41,6 +41,9 @@ export function refuse(io: CliIo, message: string): number {
   return EXIT_USAGE;
 }
 
+/** The web console's port when none is given: the same address from one start to the next (a free port is taken when it is busy). */
+export const DEFAULT_WEB_PORT = 7420;
+
 export function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--port must be a whole number from 0 to 65535, not "${text}".`);

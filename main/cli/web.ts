@@ -3,9 +3,7 @@ import { resolveDataDir } from '../../agent/data-dir';
 import { StoreError } from '../../agent/store/sqlite';
 import { openServices } from '../services';
 import { startWebConsole, WebConsoleError, type WebConsole, type WebConsoleOptions } from '../web/server';
-import { parsePort, refuse, type AppPaths, type CliIo } from './io';
-
-export const DEFAULT_WEB_PORT = 7420;
+import { DEFAULT_WEB_PORT, parsePort, refuse, type AppPaths, type CliIo } from './io';
 
 type WebArgs = Omit<WebConsoleOptions, 'service' | 'staticDir'>;
 

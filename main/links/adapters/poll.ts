@@ -15,6 +15,7 @@ export async function pollUntil<T>(layer: LayerName, signal: AbortSignal, look: 
     const found = await look();
     if (found !== undefined) return found;
     await sleep(wait, undefined, { signal }).catch(() => undefined);
-    wait = Math.min(wait * 2, LONGEST_WAIT_MS);
+    // Gently: a command of a few milliseconds is found within about one wait of its end.
+    wait = Math.min(wait * 1.5, LONGEST_WAIT_MS);
   }
 }
