@@ -151,3 +151,31 @@ describe('the bridge layer through an SSH tunnel', () => {
     expect(sshd.log().slice(logStart)).not.toContain(tunnelTo(port));
   });
 });
+
+describe('the bridge layer when only the server can reach the agent', () => {
+  // A second sshd in a mount namespace whose /etc/hosts names the agent: the name resolves on the
+  // "server" and not here, so direct cannot connect and the tunnel can, as between two machines.
+  const AGENT_NAME = 'agent.lifeline.test';
+  let remote: TestSshd;
+  let connection: SshConnection;
+
+  beforeAll(async () => {
+    remote = await startSshd({ authorizedKeys: [key.publicKey], hosts: `127.0.0.1 localhost\n127.0.0.1 ${AGENT_NAME}\n` });
+    connection = await connectSsh(
+      { host: remote.host, port: remote.port, user: remote.user, auth: { kind: 'key', privateKey: key.privateKey } },
+      { verifyHostKey: trustKeys(() => remote.hostKeys).verifyHostKey },
+    );
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await remote?.stop();
+  });
+
+  it('falls back to the tunnel when direct cannot resolve the agent, and runs commands there', async () => {
+    const { port } = await bridge();
+    const layer = adapter();
+    const result = await layer.run(target(connection, port, { host: AGENT_NAME }), { commandId: 'forward-run-name', argv: ['echo', 'by name'] }, signal());
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'by name\n' });
+    expect(layer.routeOf('forward-server')).toBe('forward');
+  });
+});

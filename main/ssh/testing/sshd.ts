@@ -29,6 +29,12 @@ export interface SshdOptions {
   hostKeyTypes?: readonly TestKeyType[];
   /** VERBOSE by default; DEBUG1 adds channel-level events such as direct-tcpip forwards. */
   logLevel?: 'VERBOSE' | 'DEBUG1';
+  /**
+   * The content of /etc/hosts as this sshd (and what it dials for a forward) sees it: it then runs in a
+   * mount namespace of its own with that file bound over /etc/hosts, so a name can resolve on the
+   * "server" and not on this machine, as on two machines.
+   */
+  hosts?: string;
 }
 
 export interface TestSshd {
@@ -165,9 +171,18 @@ class SshdProcess implements TestSshd {
     return path;
   }
 
+  private hostsFile(content: string): string {
+    const path = join(this.dir, 'hosts');
+    writeFileSync(path, content, { mode: 0o644 });
+    return path;
+  }
+
   /** Starts sshd on `this.port` and resolves once it listens; rejects with its log if it exits first. */
   private async spawn(): Promise<void> {
-    const child = spawn(SSHD, ['-D', '-e', '-f', this.writeConfig()], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const sshd = [SSHD, '-D', '-e', '-f', this.writeConfig()];
+    // unshare makes the new namespace's mounts private, so the bind mount never shows outside it.
+    const [command, ...args] = this.options.hosts === undefined ? sshd : ['unshare', '--mount', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', this.hostsFile(this.options.hosts), ...sshd];
+    const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => {
