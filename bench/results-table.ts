@@ -59,7 +59,12 @@ function rowLine(row: BenchRow): string {
   const absolute = row.goal?.absolute === true;
   const goal = row.goal ? (absolute ? goalText(row.goal, (amount) => value(amount, row.unit)) : goalText(row.goal)) : '';
   const met = row.goal ? (meets(absolute ? row.lifeline : ratio, row.goal) ? 'yes' : '**no**') : '';
-  return `| ${row.benchmark} | ${value(row.lifeline, row.unit)} | ${value(row.peer, row.unit)} | ${ratio.toFixed(2)}× | ${goal} | ${met} |`;
+  return `| ${row.benchmark} | ${value(row.lifeline, row.unit)} | ${value(row.peer, row.unit)} | ${ratioText(ratio)} | ${goal} | ${met} |`;
+}
+
+// Two decimals, or one significant digit below 0.01: a watcher 250 times faster than a poll is 0.004×, not 0.00×.
+function ratioText(ratio: number): string {
+  return `${ratio > 0 && ratio < 0.01 ? ratio.toPrecision(1) : ratio.toFixed(2)}×`;
 }
 
 /** A row without a peer: its goal is a figure in the row's own unit, not a ratio. */
