@@ -53,7 +53,7 @@ async function addServer(home: string, world: LinkWorld, server: WorldServer): P
 const results = (page: Page, label: string): Locator =>
   page.getByTestId('run-results').filter({ has: page.getByRole('heading', { name: label, exact: true }) });
 
-/** The ledger's rows (Recent commands) of `argv` (as the ledger names a command, saved or not) on `server`. */
+/** The ledger's rows (Recent commands) that ran `argv` on `server`, saved commands and typed ones alike. */
 const ledgerRows = (page: Page, server: string, argv: string): Locator =>
   page
     .getByTestId('recent-commands')
@@ -160,6 +160,8 @@ test('commands: a dangerous command confirmed, a failed server retried alone, ma
     await expect(row.getByTestId('run-layer')).toHaveText('bridge');
     await expectOutput(table, alpha.name, 'stdout', 'app restarted');
     await expect(ledgerRows(page, alpha.name, 'echo app restarted')).toHaveCount(1);
+    // The ledger keeps the saved command's name beside what it ran.
+    await expect(ledgerRows(page, alpha.name, 'echo app restarted')).toContainText(name);
   });
 
   await test.step('a check that fails on one server of the group; once fixed there, Retry failed runs it there alone', async () => {

@@ -453,6 +453,8 @@ export interface CommandRecordInfo {
   serverName: string;
   argv: string[] | null;
   named: string | null;
+  /** The saved command this ran, by the name it had then; null for a command typed in. */
+  savedCommand: string | null;
   requestedBy: string;
   startedAt: string;
   finishedAt: string | null;

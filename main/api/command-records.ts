@@ -12,6 +12,7 @@ export function toCommandRecordInfo(record: CommandRecord): CommandRecordInfo {
     serverName: record.serverName,
     argv: record.argv && [...record.argv],
     named: record.named,
+    savedCommand: record.savedCommand,
     requestedBy: record.requestedBy,
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,

@@ -30,6 +30,8 @@ export interface RunPlan {
   readonly request: CommandRequest;
   readonly concurrency: number;
   readonly layer?: LinkLayer;
+  /** The saved command's name when one is run (retries keep it). */
+  readonly savedCommand?: string;
 }
 
 interface ServerRun {
@@ -129,6 +131,7 @@ export class CommandRuns {
           requestedBy: this.options.requestedBy,
           signal: this.stopping.signal,
           ...(run.plan.layer ? { layer: run.plan.layer } : {}),
+          ...(run.plan.savedCommand ? { savedCommand: run.plan.savedCommand } : {}),
           onStart: (id) => {
             commandId = id;
             this.commands.set(id, { run, serverId, redaction });

@@ -196,6 +196,10 @@ describe('running commands', () => {
       ['box-2', 'finished', 0, 'bridge', 'greetings\n', 'warn\n'],
     ]);
     expect(results(updates)[0]!.durationMs).toEqual(expect.any(Number));
+    // The ledger keeps which saved command ran, by its name then; a typed command has none.
+    expect(results(updates).map((result) => result.savedCommand)).toEqual(['greet', 'greet']);
+    const typed = await value<CommandRunInfo>('runCommand', { target: { serverId: box.id }, argv: ['true'] });
+    expect(results(await runUpdates(typed.runId))).toMatchObject([{ savedCommand: null }]);
   });
 
   it('refuses a dangerous saved command without the confirmation, and runs it with it', async () => {

@@ -71,6 +71,7 @@ export class LinksApi {
     const servers = this.targetServers(input.target);
     if (!Array.isArray(servers)) return servers;
     let argv: string[];
+    let savedCommand: string | undefined;
     if (input.savedCommandId !== undefined) {
       const saved = this.deps.savedCommands.get(input.savedCommandId);
       if (!saved) return savedCommandNotFound(input.savedCommandId);
@@ -79,6 +80,7 @@ export class LinksApi {
       }
       // A script is the user's own text for the server's shell; on this side it stays one argv element.
       argv = saved.argv ?? ['/bin/sh', '-c', saved.script!];
+      savedCommand = saved.name;
     } else {
       argv = input.argv!;
     }
@@ -88,6 +90,7 @@ export class LinksApi {
         request: { argv, ...(input.timeoutSeconds !== undefined ? { timeoutSeconds: input.timeoutSeconds } : {}) },
         concurrency: input.concurrency,
         ...(input.layer ? { layer: input.layer } : {}),
+        ...(savedCommand ? { savedCommand } : {}),
       }),
     );
   }

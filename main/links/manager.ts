@@ -85,6 +85,8 @@ export interface RunOptions {
   readonly requestedBy: string;
   /** Only this layer, whatever its health. */
   readonly layer?: LayerName;
+  /** The saved command being run, by its name, for the ledger. */
+  readonly savedCommand?: string;
   /** Live output (bridge); output a layer brings only at the end arrives here then, never twice. */
   readonly onOutput?: OutputListener;
   /** Stops waiting (the command may run on; its id keeps a retry from running it twice). */
@@ -156,6 +158,7 @@ export class LinkManager {
       serverName: settings.serverName,
       argv: params.argv ? redaction.argv(params.argv) : null,
       named: params.named ?? null,
+      savedCommand: options.savedCommand === undefined ? null : redaction.text(options.savedCommand),
       cwd: params.cwd === undefined ? null : redaction.text(params.cwd),
       requestedBy: options.requestedBy,
       startedAt: new Date().toISOString(),

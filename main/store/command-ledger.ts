@@ -17,6 +17,8 @@ export interface CommandStart {
   readonly serverName: string;
   readonly argv: readonly string[] | null;
   readonly named: string | null;
+  /** The saved command this ran, by the name it had then; null for a command typed in. */
+  readonly savedCommand: string | null;
   readonly cwd: string | null;
   readonly requestedBy: string;
   readonly startedAt: string;
@@ -68,6 +70,7 @@ interface CommandRow {
   server_name: string;
   argv: string | null;
   named: string | null;
+  saved_command: string | null;
   cwd: string | null;
   requested_by: string;
   started_at: string;
@@ -97,9 +100,9 @@ export class CommandLedgerRepository {
 
   constructor(db: Database) {
     this.statements = {
-      start: db.prepare<[Pick<CommandRow, 'id' | 'server_id' | 'server_name' | 'argv' | 'named' | 'cwd' | 'requested_by' | 'started_at'>]>(`
-        INSERT INTO commands (id, server_id, server_name, argv, named, cwd, requested_by, started_at, state)
-        VALUES (:id, :server_id, :server_name, :argv, :named, :cwd, :requested_by, :started_at, 'running')`),
+      start: db.prepare<[Pick<CommandRow, 'id' | 'server_id' | 'server_name' | 'argv' | 'named' | 'saved_command' | 'cwd' | 'requested_by' | 'started_at'>]>(`
+        INSERT INTO commands (id, server_id, server_name, argv, named, saved_command, cwd, requested_by, started_at, state)
+        VALUES (:id, :server_id, :server_name, :argv, :named, :saved_command, :cwd, :requested_by, :started_at, 'running')`),
       // Guarded: a command ends once; a second end (a bug) changes nothing.
       finish: db.prepare<[Pick<CommandRow, 'id' | 'state' | 'finished_at' | 'exit_code' | 'signal' | 'stdout' | 'stderr' | 'truncated' | 'layer' | 'message'>]>(`
         UPDATE commands SET state = :state, finished_at = :finished_at, exit_code = :exit_code, signal = :signal,
@@ -125,6 +128,7 @@ export class CommandLedgerRepository {
       server_name: command.serverName,
       argv: command.argv === null ? null : JSON.stringify(command.argv),
       named: command.named,
+      saved_command: command.savedCommand,
       cwd: command.cwd,
       requested_by: command.requestedBy,
       started_at: command.startedAt,
@@ -179,6 +183,7 @@ export class CommandLedgerRepository {
       serverName: row.server_name,
       argv: row.argv === null ? null : (JSON.parse(row.argv) as string[]),
       named: row.named,
+      savedCommand: row.saved_command,
       cwd: row.cwd,
       requestedBy: row.requested_by,
       startedAt: row.started_at,

@@ -94,7 +94,7 @@ describe('CommandLedgerRepository', () => {
   it('records a command, its attempts and its end once, and keeps it after the server is deleted', () => {
     store = openLifelineStore(dir);
     const id = addServer('web');
-    store.commands.start({ id: 'c-0000001', serverId: id, serverName: 'web', argv: ['echo', 'hi'], named: null, cwd: null, requestedBy: 'me@desk', startedAt: '2024-01-01T00:00:00.000Z' });
+    store.commands.start({ id: 'c-0000001', serverId: id, serverName: 'web', argv: ['echo', 'hi'], named: null, savedCommand: 'say hi', cwd: null, requestedBy: 'me@desk', startedAt: '2024-01-01T00:00:00.000Z' });
     const first = store.commands.startAttempt('c-0000001', 'bridge', '2024-01-01T00:00:00.000Z');
     store.commands.endAttempt('c-0000001', first, { latencyMs: 5000, ok: false, errorCode: 'TIMEOUT', error: 'no answer' });
     const second = store.commands.startAttempt('c-0000001', 'exec', '2024-01-01T00:00:05.000Z');
@@ -107,6 +107,7 @@ describe('CommandLedgerRepository', () => {
       serverId: null,
       serverName: 'web',
       argv: ['echo', 'hi'],
+      savedCommand: 'say hi',
       state: 'finished',
       exitCode: 0,
       layer: 'exec',

@@ -194,4 +194,12 @@ export const desktopMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'the saved command a ledger entry ran, by the name it had then',
+    up(db) {
+      // Null for a command typed in; a renamed or deleted saved command leaves the entry as it was.
+      db.exec(`ALTER TABLE commands ADD COLUMN saved_command TEXT CHECK (saved_command IS NULL OR length(saved_command) BETWEEN 1 AND 64);`);
+    },
+  },
 ];

@@ -80,6 +80,7 @@ function record(id: string, serverId: string, patch: Partial<CommandRecordInfo> 
     serverName: serverId === 's1' ? 'web-1' : 'web-2',
     argv: ['uptime'],
     named: null,
+    savedCommand: null,
     requestedBy: 'tester',
     startedAt: '2025-01-01T00:00:00.000Z',
     finishedAt: '2025-01-01T00:00:00.500Z',

@@ -4,7 +4,7 @@ import { useAppStore } from '../../store/store-context';
 import { formatLatency, formatProbeTime } from '../links/link-format';
 import { OutputBlock } from './OutputBlock';
 import { LEDGER_CUT, recordStateText } from './run-format';
-import { labelOfRecord } from './run-reducer';
+import { commandOfRecord, labelOfRecord } from './run-reducer';
 
 /** The ledger's newest commands (every run, the command line's too), secrets redacted. */
 export function RecentCommands() {
@@ -71,7 +71,8 @@ const RecordRow = memo(function RecordRow({ record }: { record: CommandRecordInf
         <td className="mono">{formatProbeTime(record.startedAt)}</td>
         <th scope="row">{record.serverName}</th>
         <td>
-          <code className="record-command">{labelOfRecord(record)}</code>
+          {record.savedCommand !== null && <span className="record-saved-name">{record.savedCommand}</span>}
+          <code className="record-command">{commandOfRecord(record)}</code>
         </td>
         <td className={failed ? 'record-failed' : undefined}>{recordStateText(record)}</td>
         <td className="mono">{record.layer ?? '—'}</td>

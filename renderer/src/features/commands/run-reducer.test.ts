@@ -4,6 +4,7 @@ import {
   applyRunEvent,
   dismissRun,
   KEPT_RUNS,
+  labelOfRecord,
   markRetried,
   registerRun,
   retryableServerIds,
@@ -38,6 +39,7 @@ function record(id: string, serverId: string, patch: Partial<CommandRecordInfo> 
     serverName: names[serverId]!,
     argv: ['echo', 'hi'],
     named: null,
+    savedCommand: null,
     requestedBy: 'tester',
     startedAt: '2025-01-01T00:00:00.000Z',
     finishedAt: '2025-01-01T00:00:01.000Z',
@@ -112,6 +114,13 @@ describe('a run started in another window', () => {
     // Whether it was a dangerous command is not known here: a retry asks.
     expect(retryNeedsConfirming(runs[0]!)).toBe(true);
     expect(rowOf(runs, 's1', 'r9').serverName).toBe('web-1');
+  });
+
+  it('is labelled by the saved command it ran before the agent\'s name or the argv', () => {
+    const result = record('c1', 's1', { savedCommand: 'Restart the app', named: 'restart', argv: ['systemctl', 'restart', 'app'] });
+    const runs = applyRunEvent([], event('r8', [started('s1', 'c1'), { kind: 'result', serverId: 's1', result }], true), nameOf);
+    expect(runs[0]).toMatchObject({ label: 'Restart the app' });
+    expect(labelOfRecord({ savedCommand: null, named: null, argv: ['uptime'] })).toBe('uptime');
   });
 });
 

@@ -179,8 +179,13 @@ export function dismissRun(runs: readonly RunView[], runId: string): readonly Ru
   return runs.filter((run) => run.runId !== runId);
 }
 
-/** How a ledger record names what ran: the saved command's name, or its argv. */
-export function labelOfRecord(record: Pick<CommandRecordInfo, 'named' | 'argv'>): string {
+/** How a ledger record names what ran: the saved command's name, else what it ran (see commandOfRecord). */
+export function labelOfRecord(record: Pick<CommandRecordInfo, 'savedCommand' | 'named' | 'argv'>): string {
+  return record.savedCommand ?? commandOfRecord(record);
+}
+
+/** What a ledger record ran: the agent's named command, or the argv. */
+export function commandOfRecord(record: Pick<CommandRecordInfo, 'named' | 'argv'>): string {
   return record.named ?? record.argv?.join(' ') ?? 'command';
 }
 
