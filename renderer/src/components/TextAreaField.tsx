@@ -1,4 +1,5 @@
 import type { Ref } from 'react';
+import { FieldFrame } from './FieldFrame';
 
 interface TextAreaFieldProps {
   id: string;
@@ -13,34 +14,23 @@ interface TextAreaFieldProps {
   textAreaRef?: Ref<HTMLTextAreaElement>;
 }
 
-/** A multi-line TextField: label, hint and an error line that is always reserved. */
+/** A multi-line TextField. */
 export function TextAreaField({ id, label, value, onChange, error, hint, rows = 3, placeholder, textAreaRef }: TextAreaFieldProps) {
-  const hintId = `${id}-hint`;
-  const errorId = `${id}-error`;
-  const describedBy = [error ? errorId : undefined, hint ? hintId : undefined].filter(Boolean).join(' ');
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <textarea
-        id={id}
-        ref={textAreaRef}
-        value={value}
-        rows={rows}
-        placeholder={placeholder}
-        onChange={(event) => onChange(event.target.value)}
-        spellCheck={false}
-        autoComplete="off"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy || undefined}
-      />
-      {hint && (
-        <p id={hintId} className="field-hint">
-          {hint}
-        </p>
+    <FieldFrame id={id} label={label} error={error} hint={hint}>
+      {(control) => (
+        <textarea
+          id={id}
+          ref={textAreaRef}
+          value={value}
+          rows={rows}
+          placeholder={placeholder}
+          onChange={(event) => onChange(event.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+          {...control}
+        />
       )}
-      <p id={errorId} className="field-error">
-        {error}
-      </p>
-    </div>
+    </FieldFrame>
   );
 }

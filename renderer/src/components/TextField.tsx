@@ -1,4 +1,5 @@
 import type { HTMLAttributes, Ref } from 'react';
+import { FieldFrame } from './FieldFrame';
 
 interface TextFieldProps {
   id: string;
@@ -18,38 +19,23 @@ interface TextFieldProps {
 }
 
 export function TextField({ id, label, value, onChange, error, hint, required, inputRef, inputMode, placeholder, type = 'text', autoComplete = 'off' }: TextFieldProps) {
-  const hintId = `${id}-hint`;
-  const errorId = `${id}-error`;
-  const describedBy = [error ? errorId : undefined, hint ? hintId : undefined].filter(Boolean).join(' ');
   return (
-    <div className="field">
-      <label htmlFor={id}>
-        {label}
-        {required && <span className="required" aria-hidden="true"> *</span>}
-      </label>
-      <input
-        id={id}
-        type={type}
-        ref={inputRef}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-        inputMode={inputMode}
-        placeholder={placeholder}
-        autoComplete={autoComplete}
-        spellCheck={false}
-        aria-required={required || undefined}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy || undefined}
-      />
-      {hint && (
-        <p id={hintId} className="field-hint">
-          {hint}
-        </p>
+    <FieldFrame id={id} label={label} required={required} error={error} hint={hint}>
+      {(control) => (
+        <input
+          id={id}
+          type={type}
+          ref={inputRef}
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+          inputMode={inputMode}
+          placeholder={placeholder}
+          autoComplete={autoComplete}
+          spellCheck={false}
+          aria-required={required || undefined}
+          {...control}
+        />
       )}
-      {/* Always present so that an error appearing does not push the form around. */}
-      <p id={errorId} className="field-error">
-        {error}
-      </p>
-    </div>
+    </FieldFrame>
   );
 }
