@@ -19,6 +19,7 @@ import { alternate } from './support/alternate';
 import { startPollLoop, type PollLoop } from './support/link-poll-loop';
 import { p50p99Rows, spread } from './support/link-rows';
 import { recordBench } from './support/record';
+import { TEST_COMMANDS_OPTIONS } from '../agent/commands/testing/options';
 
 const WARMUP = 3;
 // A peer run takes ~200 ms with its random pause; 40 keeps the whole benchmark near 10 s.
@@ -39,7 +40,7 @@ describe('trigger file pickup', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-trigger-'));
     db = openCommandsDatabase(join(dir, 'agent.db'));
-    const commands = new CommandExecutor({ db, options: { timeoutSeconds: 60, outputCapBytes: 64 * 1024, killGraceMs: 200 } });
+    const commands = new CommandExecutor({ db, options: TEST_COMMANDS_OPTIONS });
     executor = commands;
     const run = (params: RunParams): Promise<CommandResult> => {
       started.get(params.commandId)?.(performance.now());

@@ -10,6 +10,7 @@ import { tmuxCapture, tmuxSend } from '../tmux/send-capture';
 import { startTmuxServer, type TestTmuxServer } from '../tmux/testing';
 import type { BridgeServer } from './server';
 import { startBridge, testHandlers, TEST_TOKEN } from './testing';
+import { TEST_COMMANDS_OPTIONS } from '../commands/testing/options';
 
 // The bridge in front of the agent's real executor (SQLite file, spawned processes) and a real tmux
 // server on a private socket: what the desktop's bridge layer will talk to.
@@ -25,7 +26,7 @@ const clients: BridgeClient[] = [];
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lifeline-bridge-real-'));
   db = openCommandsDatabase(join(dir, 'agent.db'));
-  executor = new CommandExecutor({ db, options: { timeoutSeconds: 60, outputCapBytes: 64 * 1024, killGraceMs: 200 } });
+  executor = new CommandExecutor({ db, options: TEST_COMMANDS_OPTIONS });
   tmux = await startTmuxServer(['cat']);
   const handlers = testHandlers({
     run: (params, onOutput) => executor.run(params, 'bridge', onOutput),

@@ -10,6 +10,7 @@ import type { Database } from '../store/sqlite';
 import { CommandExecutor } from './executor';
 import { bundleChild } from './testing/bundle';
 import { openCommandsDatabase } from './testing/database';
+import { TEST_COMMANDS_OPTIONS } from './testing/options';
 
 // `run-command` as the tmux and exec layers start it: a process of its own with real pipes, sharing the
 // agent's database with the agent process (here, this test's executor playing the socket bridge).
@@ -31,7 +32,7 @@ let children: ChildProcess[];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lifeline-run-command-process-'));
   db = openCommandsDatabase(join(dir, 'agent.db'));
-  bridge = new CommandExecutor({ db, options: { timeoutSeconds: 60, outputCapBytes: 64 * 1024, killGraceMs: 200 } });
+  bridge = new CommandExecutor({ db, options: TEST_COMMANDS_OPTIONS });
   children = [];
 });
 afterEach(async () => {

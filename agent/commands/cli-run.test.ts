@@ -11,6 +11,7 @@ import { CommandExecutor } from './executor';
 import { CommandLedger } from './ledger';
 import type { CommandsOptions } from './options';
 import { openCommandsDatabase } from './testing/database';
+import { TEST_COMMANDS_OPTIONS } from './testing/options';
 
 let dir: string;
 let db: Database;
@@ -21,7 +22,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lifeline-run-command-'));
   db = openCommandsDatabase(join(dir, 'agent.db'));
   opened = [];
-  options = { timeoutSeconds: 60, outputCapBytes: 64 * 1024, killGraceMs: 200 };
+  options = TEST_COMMANDS_OPTIONS;
 });
 afterEach(() => {
   db.close();

@@ -11,6 +11,7 @@ import type { Database } from '../store/sqlite';
 import { CommandExecutor } from './executor';
 import { bundleChild } from './testing/bundle';
 import { openCommandsDatabase } from './testing/database';
+import { TEST_COMMANDS_OPTIONS } from './testing/options';
 
 // Several agent processes on one database file (the bridge's agent and a `run-command` started over
 // tmux or SSH exec): an id still runs once, a process that dies while running it leaves it lost, and a
@@ -36,7 +37,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lifeline-executor-processes-'));
   dbFile = join(dir, 'agent.db');
   db = openCommandsDatabase(dbFile);
-  executor = new CommandExecutor({ db, options: { timeoutSeconds: 60, outputCapBytes: 64 * 1024, killGraceMs: 200 } });
+  executor = new CommandExecutor({ db, options: TEST_COMMANDS_OPTIONS });
   children = [];
 });
 afterEach(async () => {

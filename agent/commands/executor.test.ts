@@ -12,13 +12,13 @@ import { CommandLedger } from './ledger';
 import type { CommandsOptions } from './options';
 import { startTimeOf } from './owner';
 import { openCommandsDatabase } from './testing/database';
+import { TEST_COMMANDS_OPTIONS } from './testing/options';
 
 let dir: string;
 let db: Database;
 let executors: CommandExecutor[];
 let children: ChildProcess[];
 
-const options: CommandsOptions = { timeoutSeconds: 60, outputCapBytes: 64 * 1024, killGraceMs: 200 };
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lifeline-commands-'));
@@ -35,7 +35,7 @@ afterEach(async () => {
 });
 
 function executor(extra: Partial<CommandsOptions> = {}, env: NodeJS.ProcessEnv = { ...process.env, HOME: dir }): CommandExecutor {
-  const created = new CommandExecutor({ db, options: { ...options, ...extra }, env });
+  const created = new CommandExecutor({ db, options: { ...TEST_COMMANDS_OPTIONS, ...extra }, env });
   executors.push(created);
   return created;
 }

@@ -14,6 +14,7 @@ import { refusalName, resultName } from './names';
 import type { TriggerOptions } from './options';
 import { awaitAnswer, submitRequest } from './testing';
 import { TriggerWatcher } from './watcher';
+import { TEST_COMMANDS_OPTIONS } from '../commands/testing/options';
 
 let base: string;
 let dir: string;
@@ -28,7 +29,7 @@ beforeEach(() => {
   base = mkdtempSync(join(tmpdir(), 'lifeline-trigger-'));
   dir = join(base, 'trigger');
   db = openCommandsDatabase(join(base, 'agent.db'));
-  executor = new CommandExecutor({ db, options: { timeoutSeconds: 30, outputCapBytes: 64 * 1024, killGraceMs: 200 }, env: { ...process.env, HOME: base } });
+  executor = new CommandExecutor({ db, options: { ...TEST_COMMANDS_OPTIONS, timeoutSeconds: 30 }, env: { ...process.env, HOME: base } });
   watchers = [];
   calls = [];
   logged = collectingLogger();

@@ -5,12 +5,11 @@ import { join } from 'node:path';
 import { BridgeServer } from '../../agent/bridge/server';
 import { testHandlers } from '../../agent/bridge/testing';
 import { CommandExecutor } from '../../agent/commands/executor';
-import type { CommandsOptions } from '../../agent/commands/options';
 import { openCommandsDatabase } from '../../agent/commands/testing/database';
 import { collectingLogger } from '../../agent/log/testing';
 import type { Database } from '../../agent/store/sqlite';
+import { TEST_COMMANDS_OPTIONS } from '../../agent/commands/testing/options';
 
-const COMMANDS: CommandsOptions = { timeoutSeconds: 60, outputCapBytes: 64 * 1024, killGraceMs: 200 };
 
 export interface LocalAgent {
   readonly token: string;
@@ -28,7 +27,7 @@ export interface LocalAgent {
 /** `dir`: where its database goes (agent.db); the folder must exist. */
 export async function startLocalAgent(dir: string, token: string): Promise<LocalAgent> {
   const db: Database = openCommandsDatabase(join(dir, 'agent.db'));
-  const executor = new CommandExecutor({ db, options: COMMANDS });
+  const executor = new CommandExecutor({ db, options: TEST_COMMANDS_OPTIONS });
   const { logger, collector } = collectingLogger({ level: 'warn' });
   const handlers = testHandlers({ run: (params, onOutput) => executor.run(params, 'bridge', onOutput), commandGet: (id) => executor.get(id) });
   let port = 0;

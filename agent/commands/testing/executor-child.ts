@@ -6,10 +6,11 @@
 import { createInterface } from 'node:readline';
 import { CommandExecutor } from '../executor';
 import { openCommandsDatabase } from './database';
+import { TEST_COMMANDS_OPTIONS } from './options';
 
 const [dbFile, paramsJson] = process.argv.slice(2);
 const db = openCommandsDatabase(dbFile);
-const executor = new CommandExecutor({ db, options: { timeoutSeconds: 60, outputCapBytes: 64 * 1024, killGraceMs: 200 } });
+const executor = new CommandExecutor({ db, options: TEST_COMMANDS_OPTIONS });
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   if (line !== 'go') return;

@@ -3,8 +3,9 @@
 //   node run-command-entry.cjs <db file> <run-command arguments>...
 import { runCommandCli } from '../cli-run';
 import { openExecutor } from '../open';
+import { TEST_COMMANDS_OPTIONS } from './options';
 
 const [dbFile, ...args] = process.argv.slice(2);
-void runCommandCli(args, process, () => openExecutor(dbFile, { timeoutSeconds: 60, outputCapBytes: 64 * 1024, killGraceMs: 200 })).then((code) => {
+void runCommandCli(args, process, () => openExecutor(dbFile, TEST_COMMANDS_OPTIONS)).then((code) => {
   process.exitCode = code;
 });

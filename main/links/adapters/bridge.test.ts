@@ -9,6 +9,7 @@ import { openCommandsDatabase } from '../../../agent/commands/testing/database';
 import type { Database } from '../../../agent/store/sqlite';
 import { BridgeAdapter } from './bridge';
 import type { LinkTarget } from './layer';
+import { TEST_COMMANDS_OPTIONS } from '../../../agent/commands/testing/options';
 
 // The bridge layer against the agent's real socket bridge on 127.0.0.1, in front of the real executor
 // and its ledger on a temp database.
@@ -22,7 +23,7 @@ const adapters: BridgeAdapter[] = [];
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lifeline-links-bridge-'));
   db = openCommandsDatabase(join(dir, 'agent.db'));
-  executor = new CommandExecutor({ db, options: { timeoutSeconds: 60, outputCapBytes: 64 * 1024, killGraceMs: 200 } });
+  executor = new CommandExecutor({ db, options: TEST_COMMANDS_OPTIONS });
 });
 afterEach(async () => {
   for (const adapter of adapters.splice(0)) adapter.dispose();

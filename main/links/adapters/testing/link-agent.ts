@@ -15,17 +15,16 @@ import { testHandlers } from '../../../../agent/bridge/testing';
 import { runCommandCli } from '../../../../agent/commands/cli-run';
 import { CommandExecutor } from '../../../../agent/commands/executor';
 import { openExecutor } from '../../../../agent/commands/open';
-import type { CommandsOptions } from '../../../../agent/commands/options';
 import { openCommandsDatabase } from '../../../../agent/commands/testing/database';
 import { Logger, LogOutput } from '../../../../agent/log/logger';
 import { TriggerWatcher } from '../../../../agent/trigger/watcher';
+import { TEST_COMMANDS_OPTIONS } from '../../../../agent/commands/testing/options';
 
-const COMMANDS: CommandsOptions = { timeoutSeconds: 60, outputCapBytes: 64 * 1024, killGraceMs: 200 };
 const [mode, dataDir, ...args] = process.argv.slice(2);
 const dbFile = join(dataDir, 'agent.db');
 
 if (mode === 'run-command') {
-  void runCommandCli(args, process, () => openExecutor(dbFile, COMMANDS)).then((code) => {
+  void runCommandCli(args, process, () => openExecutor(dbFile, TEST_COMMANDS_OPTIONS)).then((code) => {
     process.exitCode = code;
   });
 } else {
@@ -35,7 +34,7 @@ if (mode === 'run-command') {
 async function serve(): Promise<void> {
   const log = new Logger(new LogOutput({ sinks: [process.stderr], level: 'warn' }));
   const db = openCommandsDatabase(dbFile);
-  const executor = new CommandExecutor({ db, options: COMMANDS });
+  const executor = new CommandExecutor({ db, options: TEST_COMMANDS_OPTIONS });
   const token = readFileSync(join(dataDir, 'bridge.token'), 'utf8').trim();
   const handlers = testHandlers({ run: (params, onOutput) => executor.run(params, 'bridge', onOutput), commandGet: (id) => executor.get(id) });
   let bridge = new BridgeServer({ host: '127.0.0.1', port: 0, token }, handlers, log);
